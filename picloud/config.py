@@ -1,0 +1,124 @@
+"""PiCloud's settings: command-line flags, then ``PICLOUD_*`` variables, then
+an optional TOML file, then defaults (earlier sources win).
+
+Every setting has one name used everywhere: ``data_dir`` is ``--data-dir``,
+``PICLOUD_DATA_DIR`` and ``data_dir = "..."`` in the file. The file is the one
+named by ``--config`` / ``PICLOUD_CONFIG``, else ``./picloud.toml`` when it
+exists. Unknown keys and values of the wrong type are errors that name the
+key, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import cattrs
+
+DEFAULT_CONFIG_FILE = Path("picloud.toml")
+
+
+class ConfigError(ValueError):
+    """A setting is missing, unknown or malformed; the message names it."""
+
+
+def _parse_listen(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(f"listen must look like HOST:PORT (e.g. 127.0.0.1:8080), got {value!r}")
+    return host.strip("[]"), int(port)
+
+
+@attrs.frozen(kw_only=True)
+class Settings:
+    database_url: str | None = None
+    """PostgreSQL URL; when unset, an embedded PostgreSQL runs in ``data_dir``."""
+    data_dir: Path = Path(".picloud")
+    """Where PiCloud keeps its state (the embedded database among it)."""
+    listen: str = "127.0.0.1:8080"
+    """HOST:PORT of the HTTP server."""
+    pg_bindir: Path | None = None
+    """PostgreSQL binaries for the embedded server (default: the bundled ones)."""
+    log_level: str = attrs.field(default="info")
+    """debug, info, warning or error."""
+    shutdown_timeout: float = 8.0
+    """Seconds granted to drain in-flight work on SIGINT/SIGTERM."""
+
+    @log_level.validator
+    def _check_log_level(self, attribute: Any, value: str) -> None:
+        if value not in ("debug", "info", "warning", "error"):
+            raise ConfigError(f"log_level must be debug, info, warning or error, got {value!r}")
+
+    @property
+    def listen_address(self) -> tuple[str, int]:
+        return _parse_listen(self.listen)
+
+
+FIELD_NAMES = tuple(f.name for f in attrs.fields(Settings))
+
+_converter = cattrs.Converter(forbid_extra_keys=True)
+_converter.register_structure_hook(Path, lambda value, _: Path(value))
+
+
+def _env_values(environ: Mapping[str, str]) -> dict[str, str]:
+    values = {}
+    for name in FIELD_NAMES:
+        raw = environ.get(f"PICLOUD_{name.upper()}")
+        if raw is not None and raw != "":
+            values[name] = raw
+    return values
+
+
+def _file_values(path: Path, *, required: bool) -> dict[str, Any]:
+    if not path.exists():
+        if required:
+            raise ConfigError(f"config file {path} does not exist")
+        return {}
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    unknown = sorted(set(data) - set(FIELD_NAMES))
+    if unknown:
+        raise ConfigError(
+            f"config file {path}: unknown setting(s) {', '.join(unknown)}; "
+            f"known settings are {', '.join(FIELD_NAMES)}"
+        )
+    return data
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Settings:
+    """Merge the sources by precedence and validate the result.
+
+    ``flags`` holds only the flags the user actually gave (None = not given).
+    """
+    environ = os.environ if environ is None else environ
+    flags = {k: v for k, v in (flags or {}).items() if v is not None}
+    if config_file is None and environ.get("PICLOUD_CONFIG"):
+        config_file = Path(environ["PICLOUD_CONFIG"])
+    file_values = (
+        _file_values(config_file, required=True)
+        if config_file is not None
+        else _file_values(DEFAULT_CONFIG_FILE, required=False)
+    )
+    merged: dict[str, Any] = {**file_values, **_env_values(environ), **flags}
+    try:
+        settings = _converter.structure(merged, Settings)
+    except ConfigError:
+        raise
+    except cattrs.BaseValidationError as exc:
+        messages = cattrs.transform_error(exc)
+        raise ConfigError("invalid settings: " + "; ".join(messages)) from exc
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"invalid settings: {exc}") from exc
+    settings.listen_address  # validate early, with a clear message
+    return settings
