@@ -24,6 +24,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import attrs
@@ -34,6 +35,7 @@ PORT = 5432  # only names the socket file; no TCP listener is opened
 # sockaddr_un.sun_path holds 108 bytes including the terminating NUL.
 _MAX_SOCKET_PATH = 107
 _UNPRIVILEGED_USER = "nobody"
+_START_ATTEMPTS = 10
 
 
 class EmbeddedPostgresError(RuntimeError):
@@ -144,24 +146,29 @@ class EmbeddedPostgres:
             self._initdb()
         if self._is_running():
             return  # left running by an earlier PiCloud that was killed: adopt it
-        self._remove_foreign_pid_file()
-        self._pg_ctl(
-            "start",
-            "-w",
-            "-t",
-            "60",
-            "-l",
-            str(self.log_file),
-            "-o",
-            # Options are one argument to pg_ctl, split by the server on spaces,
-            # so the socket folder must not contain spaces: checked in _prepare_folders.
-            " ".join(
-                [
-                    f"-c listen_addresses= -c unix_socket_directories={self.socket_dir} -c port={PORT}",
-                    *(f"-c {option}" for option in self.server_options),
-                ]
-            ),
-        )
+        self._remove_stale_lock_files()
+        # Right after a SIGKILL of the old server its children may still hold
+        # the shared memory for a moment, and PostgreSQL refuses to start
+        # until they are gone: give them a few seconds.
+        for attempt in range(_START_ATTEMPTS):
+            try:
+                self._pg_ctl("start", "-w", "-t", "60", "-l", str(self.log_file), "-o", self._server_flags())
+                return
+            except EmbeddedPostgresError:
+                if attempt == _START_ATTEMPTS - 1 or not self._old_children_linger():
+                    raise
+                time.sleep(1.0)
+
+    def _server_flags(self) -> str:
+        # One argument to pg_ctl, split by the server on spaces, so the socket
+        # folder must not contain spaces: checked in _prepare_folders.
+        flags = [f"-c listen_addresses= -c unix_socket_directories={self.socket_dir} -c port={PORT}"]
+        flags.extend(f"-c {option}" for option in self.server_options)
+        return " ".join(flags)
+
+    def _old_children_linger(self) -> bool:
+        tail = self.log_file.read_text(errors="replace")[-2000:] if self.log_file.exists() else ""
+        return "pre-existing shared memory block" in tail
 
     def stop(self) -> None:
         if not (self.cluster_dir / "PG_VERSION").exists() or not self._is_running():
@@ -241,24 +248,41 @@ class EmbeddedPostgres:
         )
 
     def _is_running(self) -> bool:
-        result = subprocess.run(
-            [str(self.bindir / "pg_ctl"), "status", "-D", str(self.cluster_dir)],
-            capture_output=True,
-            **self._run_as.popen_kwargs(),
-        )
-        return result.returncode == 0
+        """Whether a live postmaster owns the cluster.
 
-    def _remove_foreign_pid_file(self) -> None:
-        """Remove a pid file whose pid now belongs to some other process.
+        Read from the pid file and /proc rather than ``pg_ctl status``: a
+        postmaster killed with SIGKILL can linger as a zombie until its new
+        parent reaps it, and ``pg_ctl status`` counts a zombie as running.
+        """
+        pid_file = self.cluster_dir / "postmaster.pid"
+        try:
+            pid = int(pid_file.read_text().split("\n", 1)[0])
+        except (FileNotFoundError, ValueError):
+            return False
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            return False
+        state = stat.rsplit(")", 1)[1].split()[0]
+        return state not in ("Z", "X") and b"postgres" in cmdline
+
+    def _remove_stale_lock_files(self) -> None:
+        """Remove lock files whose pid is dead, a zombie or some other process.
 
         After a SIGKILL the postmaster.pid stays behind. PostgreSQL ignores it
         when that pid is dead, but if the pid was reused by an unrelated
-        process it refuses to start; `pg_ctl status` said no server runs on
-        this folder, so the file is stale either way.
+        process (or is a zombie) it refuses to start; ``_is_running`` said no
+        server runs on this folder, so the file is stale either way.
         """
-        pid_file = self.cluster_dir / "postmaster.pid"
-        if pid_file.exists():
-            pid_file.unlink()
+        stale = [
+            self.cluster_dir / "postmaster.pid",
+            # The socket's lock file names the old pid too, and is checked the same way.
+            self.socket_dir / f".s.PGSQL.{PORT}.lock",
+            self.socket_dir / f".s.PGSQL.{PORT}",
+        ]
+        for path in stale:
+            path.unlink(missing_ok=True)
 
     def _pg_ctl(self, *args: str) -> None:
         self._run_checked(
