@@ -43,15 +43,10 @@ class Settings:
     """HOST:PORT of the HTTP server."""
     pg_bindir: Path | None = None
     """PostgreSQL binaries for the embedded server (default: the bundled ones)."""
-    log_level: str = attrs.field(default="info")
+    log_level: str = "info"
     """debug, info, warning or error."""
     shutdown_timeout: float = 8.0
     """Seconds granted to drain in-flight work on SIGINT/SIGTERM."""
-
-    @log_level.validator
-    def _check_log_level(self, attribute: Any, value: str) -> None:
-        if value not in ("debug", "info", "warning", "error"):
-            raise ConfigError(f"log_level must be debug, info, warning or error, got {value!r}")
 
     @property
     def listen_address(self) -> tuple[str, int]:
@@ -113,12 +108,22 @@ def load_settings(
     merged: dict[str, Any] = {**file_values, **_env_values(environ), **flags}
     try:
         settings = _converter.structure(merged, Settings)
-    except ConfigError:
-        raise
     except cattrs.BaseValidationError as exc:
         messages = cattrs.transform_error(exc)
         raise ConfigError("invalid settings: " + "; ".join(messages)) from exc
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"invalid settings: {exc}") from exc
-    settings.listen_address  # validate early, with a clear message
+    _check(settings)
     return settings
+
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def _check(settings: Settings) -> None:
+    """Checks that need the merged values, each with a message naming the setting."""
+    settings.listen_address  # raises ConfigError when malformed
+    if settings.log_level not in LOG_LEVELS:
+        raise ConfigError(f"log_level must be one of {', '.join(LOG_LEVELS)}, got {settings.log_level!r}")
+    if settings.shutdown_timeout <= 0:
+        raise ConfigError(f"shutdown_timeout must be positive, got {settings.shutdown_timeout}")
