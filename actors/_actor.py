@@ -76,10 +76,10 @@ async def run_actor(
 
     Normally started by a supervisor through ``actor_child``.
     """
-    receive = mailbox._open_for_instance()
-    actor = factory()
+    receive = mailbox._attach()
     owed: set[Reply[object]] = set()
     try:
+        actor = factory()
         await actor.on_start()
         task_status.started()
         while True:
@@ -107,6 +107,7 @@ async def run_actor(
         # Stopped or cancelled with replies still owed: they will never come.
         for owed_reply in list(owed):
             owed_reply._abandon()
+        mailbox._detach()
 
 
 def actor_child(

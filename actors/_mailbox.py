@@ -74,6 +74,7 @@ class Mailbox(Generic[M]):
         self.accepts = accepts
         self._state = MailboxState.OPEN
         self._send, self._receive = trio.open_memory_channel[M](capacity)
+        self._attached = False
 
     def __repr__(self) -> str:
         return f"<Mailbox {self.name!r} {self._state.value} {self.queued}/{self.capacity}>"
@@ -123,12 +124,22 @@ class Mailbox(Generic[M]):
 
     # -- actor side (used by the actor loop and its supervisor) ------------
 
-    def _open_for_instance(self) -> trio.MemoryReceiveChannel[M]:
-        """The queue a starting actor instance reads; reopened if STOPPED."""
+    def _attach(self) -> trio.MemoryReceiveChannel[M]:
+        """The queue a starting actor instance reads; reopened if STOPPED.
+
+        One mailbox serves one actor: two would stop and kill it under each
+        other's feet (for a pool, give each member its own mailbox).
+        """
+        if self._attached:
+            raise RuntimeError(f"mailbox {self.name!r} is already used by a running actor")
+        self._attached = True
         if self._state is MailboxState.STOPPED:
             self._send, self._receive = trio.open_memory_channel[M](self.capacity)
             self._state = MailboxState.OPEN
         return self._receive
+
+    def _detach(self) -> None:
+        self._attached = False
 
     def _begin_drain(self) -> None:
         """Stop accepting messages; the actor's loop ends once the queue is empty."""

@@ -110,14 +110,15 @@ class ActorRef(Generic[M]):
         try:
             # A cancel scope, not a hand-rolled timer: the caller's own
             # scopes compose with it, and a MockClock drives it in tests.
-            with trio.fail_after(math.inf if timeout is None else timeout):
+            # (move_on_after rather than fail_after, so that a TooSlowError
+            # passed to reply_to.fail is not mistaken for our timeout.)
+            with trio.move_on_after(math.inf if timeout is None else timeout):
                 if wait_for_room:
                     await self._mailbox._put(msg)
                 else:
                     self._mailbox._put_nowait(msg)
                 return await waiter.wait()
-        except trio.TooSlowError:
-            raise AskTimeout(self.name, timeout if timeout is not None else math.inf) from None
+            raise AskTimeout(self.name, timeout if timeout is not None else math.inf)
         finally:
             # Closing our end turns a late reply into a no-op for the actor.
             waiter.close()

@@ -239,3 +239,10 @@ async def test_a_reply_to_a_gone_asker_is_dropped():
     reply, waiter = open_reply("x")
     waiter.close()
     assert reply.send(1) is False
+
+
+async def test_an_error_passed_to_fail_is_not_mistaken_for_the_timeout():
+    _, box, spec = recorder()
+    async with running(Supervisor([spec])):
+        with pytest.raises(trio.TooSlowError):
+            await box.ref.ask(FailWith, trio.TooSlowError(), timeout=5)

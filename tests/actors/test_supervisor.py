@@ -460,3 +460,14 @@ async def test_misuse_is_reported():
 def test_backoff_grows_geometrically_up_to_its_maximum():
     backoff = Backoff(initial=0.5, factor=2, maximum=3)
     assert [backoff.delay(n) for n in range(1, 6)] == [0.5, 1, 2, 3, 3]
+
+
+async def test_a_mailbox_serves_one_actor_only():
+    box = Mailbox[Msg]("shared", 4)
+    sup = Supervisor(
+        [actor_child("one", lambda: Recorder([]), box), actor_child("two", lambda: Recorder([]), box)]
+    )
+    with pytest.raises(ChildStartFailed) as info:
+        await sup.run()
+    assert info.value.child == "two"
+    assert "already used" in str(info.value.__cause__)
