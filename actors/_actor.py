@@ -125,8 +125,6 @@ def actor_child(
     When the supervisor is done with it, the mailbox is stopped, so senders
     and askers fail fast with ``ActorStopped``.
     """
-    if not shutdown >= 0:  # also rejects NaN
-        raise ValueError(f"shutdown must be >= 0 seconds, got {shutdown!r}")
     return ChildSpec(
         id=id,
         start=run_actor,

@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 import attrs
 
-from ._policy import Restart
+from ._policy import Restart, _non_negative
 
 __all__ = ["ChildSpec"]
 
@@ -39,7 +39,7 @@ class ChildSpec:
     """``async def start(*args, task_status=...)``, awaited once per (re)start."""
     args: tuple[Any, ...] = ()
     restart: Restart = Restart.PERMANENT
-    shutdown: float = 5.0
+    shutdown: float = attrs.field(default=5.0, validator=_non_negative)
     """Seconds the child gets to finish after ``request_stop`` before it is cancelled."""
     request_stop: Callable[[], None] | None = None
     """Asks the running child to finish by itself (e.g. drain its mailbox).

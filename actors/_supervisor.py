@@ -143,7 +143,9 @@ class Supervisor:
         if self._run is not None:
             self._run.wake.set()
 
-    async def run(self, *, task_status: trio.TaskStatus[Supervisor] = trio.TASK_STATUS_IGNORED) -> None:
+    async def run(
+        self, *, task_status: trio.TaskStatus[Supervisor] = trio.TASK_STATUS_IGNORED
+    ) -> None:
         """Start the children, supervise them until stopped, then stop them."""
         if self._run is not None:
             raise RuntimeError(f"supervisor {self.name!r} is already running")
@@ -200,6 +202,11 @@ class Supervisor:
                         status.started()  # returned without reporting ready
                     first = False
                     if run.stopping or child.stopping:
+                        if crash is not None:
+                            log.warning(
+                                "%s: child %r crashed while stopping",
+                                self.name, spec.id, exc_info=crash,
+                            )
                         return
                     if not spec.restart.wants_restart(crash is not None):
                         self._log_end(spec, crash)
@@ -212,7 +219,10 @@ class Supervisor:
                         )
                         run.fail(
                             RestartIntensityExceeded(
-                                self.name, spec.id, self.intensity.max_restarts, self.intensity.within
+                                self.name,
+                                spec.id,
+                                self.intensity.max_restarts,
+                                self.intensity.within,
                             ),
                             crash,
                         )
@@ -250,7 +260,9 @@ class Supervisor:
             try:
                 spec.request_stop()
             except Exception:
-                log.exception("%s: request_stop of child %r failed; cancelling it", self.name, spec.id)
+                log.exception(
+                    "%s: request_stop of child %r failed; cancelling it", self.name, spec.id
+                )
             else:
                 with trio.move_on_after(spec.shutdown):
                     await child.done.wait()

@@ -49,7 +49,9 @@ def autojump_run(
     **kwargs: Any,
 ) -> Any:
     """``trio.run`` on an autojump ``MockClock`` unless another clock is given."""
-    return trio.run(async_fn, *args, clock=clock if clock is not None else autojump_clock(), **kwargs)
+    if clock is None:
+        clock = autojump_clock()
+    return trio.run(async_fn, *args, clock=clock, **kwargs)
 
 
 @asynccontextmanager

@@ -80,7 +80,10 @@ async def test_a_child_that_returns_without_reporting_ready_counts_as_ready_when
         log.append("one-shot done")
 
     sup = Supervisor(
-        [ChildSpec("job", one_shot, restart=Restart.TEMPORARY), ChildSpec("w", worker, args=("w", log))]
+        [
+            ChildSpec("job", one_shot, restart=Restart.TEMPORARY),
+            ChildSpec("w", worker, args=("w", log)),
+        ]
     )
     async with running(sup):
         assert log == ["one-shot done", "start w", "ready w"]
@@ -171,7 +174,8 @@ async def test_a_restarted_actor_keeps_its_mailbox_and_queued_messages():
 )
 async def test_restart_policy(policy, first_run, expected_runs):
     log: list = []
-    sup = Supervisor([ChildSpec("child", scripted("child", log, [first_run], lifetime=1), restart=policy)])
+    child = scripted("child", log, [first_run], lifetime=1)
+    sup = Supervisor([ChildSpec("child", child, restart=policy)])
     async with running(sup):
         await trio.sleep(10)
     assert len(runs_of(log, "child")) == expected_runs
@@ -284,7 +288,8 @@ async def test_shutdown_cancels_the_actor_past_its_deadline_and_fails_queued_ask
             outcome.append(f"stopped at {trio.current_time() - stop_at:g}")
 
     async with trio.open_nursery() as nursery:
-        async with running(Supervisor([actor_child("rec", lambda: Recorder(log), box, shutdown=1.5)])):
+        spec = actor_child("rec", lambda: Recorder(log), box, shutdown=1.5)
+        async with running(Supervisor([spec])):
             for i in range(3):
                 await box.ref.send(Slow(1, f"m{i}"))
             nursery.start_soon(asker)
@@ -335,8 +340,12 @@ async def test_a_plain_task_gets_request_stop_then_is_cancelled_past_its_deadlin
 
     sup = Supervisor(
         [
-            ChildSpec("slow", server, args=("slow", ignored, 100), request_stop=ignored.set, shutdown=5),
-            ChildSpec("http", server, args=("http", graceful, 2), request_stop=graceful.set, shutdown=10),
+            ChildSpec(
+                "slow", server, args=("slow", ignored, 100), request_stop=ignored.set, shutdown=5
+            ),
+            ChildSpec(
+                "http", server, args=("http", graceful, 2), request_stop=graceful.set, shutdown=10
+            ),
         ]
     )
     async with running(sup):
@@ -389,11 +398,15 @@ async def test_nested_supervisors_start_depth_first_and_stop_in_reverse():
     log: list[str] = []
     root = tree(
         log,
-        sub_children=[ChildSpec("b", worker, args=("b", log, 1)), ChildSpec("c", worker, args=("c", log, 1))],
+        sub_children=[
+            ChildSpec("b", worker, args=("b", log, 1)),
+            ChildSpec("c", worker, args=("c", log, 1)),
+        ],
     )
     async with running(root):
         assert trio.current_time() == 2
-        assert [e for e in log if e.startswith("ready")] == ["ready a", "ready b", "ready c", "ready d"]
+        readies = [e for e in log if e.startswith("ready")]
+        assert readies == ["ready a", "ready b", "ready c", "ready d"]
         log.clear()
     assert log == ["stop d", "stop c", "stop b", "stop a"]
 
@@ -465,7 +478,10 @@ def test_backoff_grows_geometrically_up_to_its_maximum():
 async def test_a_mailbox_serves_one_actor_only():
     box = Mailbox[Msg]("shared", 4)
     sup = Supervisor(
-        [actor_child("one", lambda: Recorder([]), box), actor_child("two", lambda: Recorder([]), box)]
+        [
+            actor_child("one", lambda: Recorder([]), box),
+            actor_child("two", lambda: Recorder([]), box),
+        ]
     )
     with pytest.raises(ChildStartFailed) as info:
         await sup.run()
