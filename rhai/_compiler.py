@@ -1,0 +1,1095 @@
+"""Rhai AST -> Python ``ast`` -> code object.
+
+User text only ever becomes ``ast.Constant`` values. Rhai variables become
+Python locals named ``v_<name>[_<n>]``; helpers start with ``_``.
+"""
+
+from __future__ import annotations
+
+import ast as P
+
+from . import _ast as A
+from ._errors import ParseError
+from ._values import INT_MAX, INT_MIN, Char
+
+__all__ = ["compile_program"]
+
+_CMP = {"<": P.Lt, "<=": P.LtE, ">": P.Gt, ">=": P.GtE, "==": P.Eq, "!=": P.NotEq}
+_CMP_HELPER = {"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge", "==": "_eq", "!=": "_ne"}
+_ARITH_HELPER = {"+": "_add", "-": "_sub", "*": "_mul", "/": "_div", "%": "_mod", "**": "_pow",
+                 "<<": "_shl", ">>": "_shr", "&": "_band", "|": "_bor", "^": "_bxor"}
+_BOOL_OPS = frozenset(_CMP) | {"in"}
+SPECIAL_CALLS = frozenset(("Fn", "call", "curry", "type_of", "print", "debug", "is_def_fn", "is_def_var",
+                           "is_shared", "eval"))
+
+
+def N(name):
+    return P.Name(name, P.Load())
+
+
+def S(name):
+    return P.Name(name, P.Store())
+
+
+def C(v):
+    return P.Constant(v)
+
+
+def call(f, *args):
+    return P.Call(N(f) if isinstance(f, str) else f, list(args), [])
+
+
+def attr(obj, name):
+    return P.Attribute(obj, name, P.Load())
+
+
+def is_(a, b):
+    return P.Compare(a, [P.Is()], [b])
+
+
+def typeis(x, t):
+    return is_(call("type", x), N(t))
+
+
+def and_(*xs):
+    xs = [x for x in xs if x is not None]
+    if len(xs) == 1:
+        return xs[0]
+    return P.BoolOp(P.And(), list(xs))
+
+
+def assign(name, value):
+    return P.Assign([S(name)], value)
+
+
+def ifexp(test, body, orelse):
+    return P.IfExp(test, body, orelse)
+
+
+def simple(e):
+    return isinstance(e, (P.Name, P.Constant))
+
+
+def is_int_const(e):
+    return isinstance(e, P.Constant) and type(e.value) is int
+
+
+def locate(node, pos):
+    line, col = (pos[0], pos[1]) if pos is not None and pos[0] else (1, 0)
+    for n in P.walk(node):
+        if "lineno" in n._attributes and getattr(n, "lineno", None) is None:
+            n.lineno = line
+            n.col_offset = col
+            n.end_lineno = line
+            n.end_col_offset = col
+    return node
+
+
+class VarInfo:
+    __slots__ = ("name", "py", "const", "shared", "key", "dyn")
+
+    def __init__(self, name, py, const=False, shared=False, key=None, dyn=False):
+        self.name = name
+        self.py = py
+        self.const = const
+        self.shared = shared
+        self.key = key
+        self.dyn = dyn
+
+
+class Fn:
+    """Compilation state for one Python function (main, script fn, closure)."""
+
+    def __init__(self, comp, kind, parent=None):
+        self.comp = comp
+        self.kind = kind
+        self.parent = parent
+        self.scopes = [{}]
+        self.captures = []
+        self.loops = []
+        self.catches = []
+        self.ntmp = 0
+        self.names = {}
+        self.this_write = False
+
+    def tmp(self):
+        self.ntmp += 1
+        return f"_t{self.ntmp}"
+
+    def nvars(self):
+        return sum(len(s) for s in self.scopes)
+
+    def declare(self, name, key, const=False):
+        n = self.names.get(name, 0)
+        self.names[name] = n + 1
+        py = f"v_{name}" if n == 0 else f"v_{name}_{n}"
+        vi = VarInfo(name, py, const, key in self.comp.shared_keys, key)
+        self.scopes[-1][name] = vi
+        return vi
+
+    def lookup(self, name):
+        for s in reversed(self.scopes):
+            vi = s.get(name)
+            if vi is not None:
+                return vi
+        if self.parent is not None:
+            outer = self.parent.lookup(name)
+            if outer is not None:
+                if not outer.shared:
+                    self.comp.new_shared.add(outer.key)
+                inner = VarInfo(name, f"c_{name}_{len(self.captures)}", outer.const, True, None)
+                self.captures.append((outer, inner))
+                self.scopes[0][name] = inner
+                return inner
+        return None
+
+
+class Compiler:
+    def __init__(self, program, registry, strict=False, scope_names=(), max_variables=None,
+                 max_array_size=0, max_string_size=0, max_map_size=0):
+        self.prog = program
+        self.registry = registry
+        self.strict = strict
+        self.scope_names = set(scope_names)
+        self.max_variables = max_variables
+        self.max_array_size = max_array_size
+        self.max_string_size = max_string_size
+        self.max_map_size = max_map_size
+        self.shared_keys = set()
+        self.new_shared = set()
+        self.defs = []
+        self.nanon = 0
+        self.fn_names = {name for (name, _) in program.fns}
+
+    # ---------------------------------------------------------------- top
+    def build(self):
+        body = []
+        for (name, arity), fd in self.prog.fns.items():
+            body.append(self.unit(lambda: self.script_fn(fd)))
+        main = self.unit(self.main_fn)
+        body.extend(self.defs)
+        body.append(main)
+        table = P.Dict(
+            [P.Tuple([C(n), C(a)], P.Load()) for (n, a) in self.prog.fns],
+            [N(self.fn_pyname(n, a)) for (n, a) in self.prog.fns],
+        )
+        body.append(assign("_FNS", table))
+        mod = P.Module(body, [])
+        locate(mod, None)
+        return mod
+
+    def unit(self, make):
+        """Compile a top-level unit, recompiling if closures discovered shared variables."""
+        saved_defs = len(self.defs)
+        saved_anon = self.nanon
+        for _ in range(3):
+            self.new_shared = set()
+            node = make()
+            if not (self.new_shared - self.shared_keys):
+                return node
+            self.shared_keys |= self.new_shared
+            del self.defs[saved_defs:]
+            self.nanon = saved_anon
+        return node
+
+    @staticmethod
+    def fn_pyname(name, arity):
+        return f"f_{name}_{arity}"
+
+    def fn_wrapper(self, f, pyname, params, stmts, fname, pos):
+        """def pyname(_d, this_, *params): stack check; tick; try body except wrap."""
+        head = [
+            P.If(P.Compare(N("_d"), [P.Gt()], [N("_MAXD")]), [P.Raise(call("_so"), None)], []),
+            P.Expr(call("_tick")),
+        ]
+        handler = P.ExceptHandler(N("_E"), "_e", [P.Raise(call("_wrapfn", N("_e"), C(fname)), None)])
+        body = head + [P.Try(stmts, [handler], [], [])]
+        args = P.arguments([], [P.arg("_d"), P.arg("this_")] + [P.arg(p) for p in params], None, [], [], None, [])
+        fdef = P.FunctionDef(pyname, args, body, [], None)
+        return locate(fdef, pos)
+
+    def script_fn(self, fd):
+        f = Fn(self, "fn")
+        params = []
+        pre = []
+        for p in fd.params:
+            vi = f.declare(p, (id(fd), p))
+            params.append(vi.py if not vi.shared else vi.py + "_raw")
+            if vi.shared:
+                pre.append(assign(vi.py, call("_Shared", N(vi.py + "_raw"))))
+        pre += self.var_limit(f)
+        stmts, val = self.block_value(f, fd.body, True)
+        body = pre + stmts + [P.Return(self.ret_value(f, val))]
+        return self.fn_wrapper(f, self.fn_pyname(fd.name, len(fd.params)), params, body, fd.name, fd.pos)
+
+    def ret_value(self, f, val):
+        if f.this_write:
+            return call("_retwb", val, N("this_"))
+        return val
+
+    def main_fn(self):
+        f = Fn(self, "main")
+        stmts, val = self.stmts_value(f, self.prog.stmts, True)
+        body = stmts + [P.Return(self.main_ret(f, val))]
+        args = P.arguments([], [P.arg("_d")], None, [], [], None, [])
+        body = [assign("this_", N("_UNB"))] + body
+        return P.FunctionDef("_main", args, body, [], None)
+
+    def main_ret(self, f, val):
+        top = f.scopes[0]
+        names = [(n, vi) for n, vi in top.items()]
+        d = P.Dict([C(n) for n, _ in names],
+                   [attr(N(vi.py), "v") if vi.shared else N(vi.py) for _, vi in names])
+        return P.Tuple([val, d, P.Tuple([C(n) for n, vi in names if vi.const], P.Load())], P.Load())
+
+    def var_limit(self, f):
+        if self.max_variables is not None and f.nvars() > self.max_variables:
+            return [P.Raise(call("_toomanyvars"), None)]
+        return []
+
+    # ---------------------------------------------------------------- blocks
+    def block_value(self, f, block, want):
+        f.scopes.append({})
+        try:
+            return self.stmts_value(f, block.stmts, want)
+        finally:
+            f.scopes.pop()
+
+    def stmts_value(self, f, stmts, want):
+        out = []
+        if not stmts:
+            return out, C(None)
+        for s in stmts[:-1]:
+            out += self.stmt(f, s)
+        last = stmts[-1]
+        if want:
+            s2, v = self.stmt_value(f, last)
+            out += s2
+            return out, v
+        out += self.stmt(f, last)
+        return out, C(None)
+
+    def stmt_value(self, f, s):
+        if isinstance(s, A.ExprStmt):
+            stmts, e = self.expr(f, s.expr, want=True)
+            return [locate(x, s.pos) for x in stmts], e
+        if isinstance(s, A.Try):
+            t = f.tmp()
+            return self.try_stmt(f, s, t), N(t)
+        return self.stmt(f, s), C(None)
+
+    # ---------------------------------------------------------------- statements
+    def stmt(self, f, s):
+        out = self._stmt(f, s)
+        return [locate(x, s.pos) for x in out]
+
+    def _stmt(self, f, s):
+        if isinstance(s, A.ExprStmt):
+            stmts, e = self.expr(f, s.expr, want=False)
+            if isinstance(e, (P.Constant, P.Name)):
+                return stmts
+            return stmts + [P.Expr(e)]
+        if isinstance(s, A.Let):
+            return self.let(f, s)
+        if isinstance(s, A.Assign):
+            return self.assign_stmt(f, s)
+        if isinstance(s, A.Try):
+            return self.try_stmt(f, s, None)
+        raise AssertionError(s)
+
+    def let(self, f, s):
+        if s.value is None:
+            stmts, e = [], C(None)
+        else:
+            stmts, e = self.expr(f, s.value)
+            e = self.copy_if_alias(s.value, e)
+        vi = f.declare(s.name, (id(s), s.name), s.const)
+        out = stmts + self.var_limit(f)
+        if vi.shared:
+            out.append(assign(vi.py, call("_Shared", e)))
+        else:
+            out.append(assign(vi.py, e))
+        if s.const and f.kind == "main" and len(f.scopes) == 1:
+            out.append(P.Expr(call("_defconst", C(s.name), self.read_var(vi))))
+        return out
+
+    def read_var(self, vi):
+        if vi.shared:
+            return attr(N(vi.py), "v")
+        return N(vi.py)
+
+    def write_var(self, vi, value):
+        if vi.shared:
+            return P.Assign([P.Attribute(N(vi.py), "v", P.Store())], value)
+        return assign(vi.py, value)
+
+    def copy_if_alias(self, node, e):
+        """Value semantics: copy arrays/maps/blobs read from a variable or element."""
+        if isinstance(node, (A.Var, A.Index, A.Prop, A.GlobalVar, A.This)):
+            if isinstance(e, P.Name):
+                return ifexp(typeis(e, "int"), e, call("_cp", e))
+            return call("_cp", e)
+        return e
+
+    def try_stmt(self, f, s, result):
+        name = f"_e{f.tmp()}"
+        bs, bv = self.block_value(f, s.body, result is not None)
+        if result is not None:
+            bs = bs + [assign(result, bv)]
+        f.scopes.append({})
+        pre = []
+        if s.var is not None:
+            vi = f.declare(s.var, (id(s), s.var))
+            val = call("_catch", N(name))
+            pre.append(assign(vi.py, call("_Shared", val)) if vi.shared else assign(vi.py, val))
+        else:
+            pre.append(P.Expr(call("_catch", N(name))))
+        f.catches.append(name)
+        cs, _ = self.stmts_value(f, s.catch.stmts, False)
+        f.catches.pop()
+        f.scopes.pop()
+        if result is not None:
+            cs = [assign(result, C(None))] + cs
+        handler = P.ExceptHandler(N("_E"), name, pre + cs)
+        return [P.Try(bs or [P.Pass()], [handler], [], [])]
+
+    # ---------------------------------------------------------------- assignment
+    def assign_stmt(self, f, s):
+        t = s.target
+        op = s.op
+        if isinstance(t, (A.Var, A.This)):
+            if isinstance(t, A.This):
+                f.this_write = True
+                cur = call("_this", N("this_"))
+                writer = lambda v: assign("this_", v)  # noqa: E731
+            else:
+                vi = self.resolve(f, t.name, t.pos)
+                if vi is None:
+                    cur = call("_gv", C(t.name))
+                    writer = lambda v: P.Expr(call("_sv", C(t.name), v))  # noqa: E731
+                else:
+                    if vi.const:
+                        raise ParseError("AssignmentToConstant", f"Cannot assign to constant {t.name}", t.pos,
+                                         variable=t.name)
+                    cur = self.read_var(vi)
+                    writer = lambda v: self.write_var(vi, v)  # noqa: E731
+            vs, ve = self.expr(f, s.value)
+            if op == "=":
+                return vs + [writer(self.copy_if_alias(s.value, ve))]
+            bop = op[:-1]
+            if not simple(ve):
+                tv = f.tmp()
+                vs = vs + [assign(tv, ve)]
+                ve = N(tv)
+            return vs + [writer(self.binop_expr(f, bop, cur, ve, inplace=True))]
+        # index / property chain
+        root, steps = self.flatten(t)
+        if isinstance(root, A.This):
+            f.this_write = True
+            rootread = call("_this", N("this_"))
+            writer = lambda v: assign("this_", v)  # noqa: E731
+        elif isinstance(root, A.Var):
+            vi = self.resolve(f, root.name, root.pos)
+            if vi is None:
+                rootread = call("_gv", C(root.name))
+                writer = lambda v: P.Expr(call("_sv", C(root.name), v))  # noqa: E731
+            else:
+                if vi.const:
+                    return [P.Raise(call("_constmod", C(root.name)), None)]
+                rootread = self.read_var(vi)
+                writer = lambda v: self.write_var(vi, v)  # noqa: E731
+        else:
+            raise ParseError("AssignmentToInvalidLHS", "Expression cannot be assigned to", t.pos)
+        out = []
+        keys = []
+        for st in steps:
+            if isinstance(st, A.Index):
+                ks, ke = self.expr(f, st.idx)
+                out += ks
+                if not simple(ke):
+                    tk = f.tmp()
+                    out.append(assign(tk, ke))
+                    ke = N(tk)
+                keys.append(("i", ke))
+            elif isinstance(st, A.Prop):
+                keys.append(("p", C(st.name)))
+            else:
+                raise ParseError("AssignmentToInvalidLHS", "Expression cannot be assigned to", st.pos)
+        vs, ve = self.expr(f, s.value)
+        out += vs
+        ve = self.copy_if_alias(s.value, ve)
+        if op != "=":
+            if not simple(ve):
+                tv = f.tmp()
+                out.append(assign(tv, ve))
+                ve = N(tv)
+            curv = call("_getpath", rootread, P.Tuple([P.Tuple([C(k), e], P.Load()) for k, e in keys], P.Load()))
+            tc = f.tmp()
+            out.append(assign(tc, curv))
+            ve = self.binop_expr(f, op[:-1], N(tc), ve, inplace=True)
+        if len(keys) == 1 and keys[0][0] == "i" and isinstance(rootread, P.Name):
+            r = rootread
+            k = keys[0][1]
+            tv = f.tmp()
+            out.append(assign(tv, ve))
+            fast = P.Try(
+                [P.Assign([P.Subscript(r, k, P.Store())], N(tv))],
+                [P.ExceptHandler(N("IndexError"), None, [P.Expr(call("_setidx", r, k, N(tv)))])], [], [])
+            test = and_(typeis(r, "list"), None if is_int_const(k) else typeis(k, "int"))
+            slow = writer(call("_setidx", r, k, N(tv)))
+            out.append(P.If(test, [fast], [slow]))
+            return out
+        path = P.Tuple([P.Tuple([C(k), e], P.Load()) for k, e in keys], P.Load())
+        out.append(writer(call("_setpath", rootread, path, ve)))
+        return out
+
+    def flatten(self, e):
+        steps = []
+        while isinstance(e, (A.Index, A.Prop)):
+            steps.append(e)
+            e = e.obj
+        steps.reverse()
+        return e, steps
+
+    # ---------------------------------------------------------------- names
+    def resolve(self, f, name, pos):
+        vi = f.lookup(name)
+        if vi is None and self.strict and name not in self.scope_names and f.kind == "main":
+            if name not in self.fn_names:
+                raise ParseError("VariableUndefined", f"Undefined variable: {name}", pos, variable=name)
+        return vi
+
+    # ---------------------------------------------------------------- expressions
+    def expr(self, f, e, want=True):
+        """Returns (stmts, pyexpr)."""
+        m = getattr(self, "e_" + type(e).__name__)
+        stmts, x = m(f, e, want) if type(e).__name__ in _WANT else m(f, e)
+        locate(x, e.pos)
+        return stmts, x
+
+    def seq(self, f, nodes):
+        """Compile several operands preserving left-to-right order."""
+        results = [self.expr(f, n) for n in nodes]
+        stmts = []
+        exprs = []
+        for i, (s, x) in enumerate(results):
+            if s and exprs:
+                # later operand has statements: spill earlier non-trivial values
+                for j, prev in enumerate(exprs):
+                    if not isinstance(prev, P.Constant) and not (isinstance(prev, P.Name) and prev.id.startswith("_t")):
+                        t = f.tmp()
+                        stmts.append(assign(t, prev))
+                        exprs[j] = N(t)
+            stmts += s
+            exprs.append(x)
+        return stmts, exprs
+
+    def e_Const(self, f, e):
+        return [], C(e.value)
+
+    def e_Var(self, f, e):
+        vi = self.resolve(f, e.name, e.pos)
+        if vi is not None:
+            return [], self.read_var(vi)
+        if e.name in self.fn_names:
+            return [], call("_fnptr", C(e.name))
+        if f.kind == "main":
+            return [], call("_gv", C(e.name))
+        return [], call("_gvf", C(e.name))
+
+    def e_This(self, f, e):
+        return [], call("_this", N("this_"))
+
+    def e_GlobalVar(self, f, e):
+        return [], call("_gconst", C(e.name))
+
+    def e_IStr(self, f, e):
+        stmts = []
+        parts = []
+        for p in e.parts:
+            if type(p) is str:
+                parts.append(C(p))
+            else:
+                s, v = self.block_value(f, p, True)
+                if s:
+                    t = f.tmp()
+                    stmts += s + [assign(t, v)]
+                    v = N(t)
+                parts.append(v)
+        return stmts, call("_istr", *parts)
+
+    def e_ArrayLit(self, f, e):
+        stmts, xs = self.seq(f, e.items)
+        xs = [self.copy_if_alias(n, x) for n, x in zip(e.items, xs)]
+        return stmts, P.List(xs, P.Load())
+
+    def e_MapLit(self, f, e):
+        stmts, xs = self.seq(f, [v for _, v in e.items])
+        xs = [self.copy_if_alias(n, x) for (_, n), x in zip(e.items, xs)]
+        return stmts, P.Dict([C(k) for k, _ in e.items], xs)
+
+    def e_Unary(self, f, e):
+        s, x = self.expr(f, e.expr)
+        if e.op == "-":
+            return s, call("_neg", x)
+        if e.op == "+":
+            return s, call("_pos", x)
+        if isinstance(x, P.Name):
+            return s, ifexp(typeis(x, "bool"), P.UnaryOp(P.Not(), x), call("_not", x))
+        return s, call("_not", x)
+
+    def binop_expr(self, f, op, a, b, inplace=False):
+        """Expression for a `op` b with inline fast paths; a, b evaluated once, in order."""
+        if not simple(a) or not simple(b):
+            ta, tb = f.tmp(), f.tmp()
+            wa = a if simple(a) else P.NamedExpr(S(ta), a)
+            wb = b if simple(b) else P.NamedExpr(S(tb), b)
+            ra = a if simple(a) else N(ta)
+            rb = b if simple(b) else N(tb)
+            # force evaluation of both operands (no short-circuit) before the fast path test
+            pre = P.Tuple([wa, wb], P.Load())
+            inner = self.binop_expr(f, op, ra, rb, inplace)
+            return P.Subscript(P.Tuple([pre, inner], P.Load()), C(1), P.Load())
+        helper = _ARITH_HELPER.get(op) or _CMP_HELPER[op]
+        if inplace and op == "+":
+            helper = "_iadd"
+        slow = call(helper, a, b)
+        checks = []
+        if not is_int_const(a):
+            checks.append(typeis(a, "int"))
+        if not is_int_const(b):
+            checks.append(typeis(b, "int"))
+        if op in _CMP:
+            fast = P.Compare(a, [_CMP[op]()], [b])
+            if not checks:
+                return fast
+            return ifexp(and_(*checks), fast, slow)
+        if op in ("+", "-", "*"):
+            r = f.tmp()
+            pyop = {"+": P.Add, "-": P.Sub, "*": P.Mult}[op]()
+            calc = P.NamedExpr(S(r), P.BinOp(a, pyop, b))
+            rng = P.Compare(C(INT_MIN), [P.LtE(), P.LtE()], [calc, C(INT_MAX)])
+            return ifexp(and_(*checks, rng), N(r), slow)
+        if op == "%":
+            conds = list(checks)
+            if not (is_int_const(a) and a.value >= 0):
+                conds.append(P.Compare(a, [P.GtE()], [C(0)]))
+            if not (is_int_const(b) and b.value > 0):
+                conds.append(P.Compare(b, [P.Gt()], [C(0)]))
+            return ifexp(and_(*conds), P.BinOp(a, P.Mod(), b), slow)
+        if op == "/":
+            conds = list(checks)
+            if not (is_int_const(a) and a.value >= 0):
+                conds.append(P.Compare(a, [P.GtE()], [C(0)]))
+            if not (is_int_const(b) and b.value > 0):
+                conds.append(P.Compare(b, [P.Gt()], [C(0)]))
+            return ifexp(and_(*conds), P.BinOp(a, P.FloorDiv(), b), slow)
+        if op in ("&", "|", "^"):
+            if not checks:
+                return P.BinOp(a, {"&": P.BitAnd, "|": P.BitOr, "^": P.BitXor}[op](), b)
+            pyop = {"&": P.BitAnd, "|": P.BitOr, "^": P.BitXor}[op]()
+            return ifexp(and_(*checks), P.BinOp(a, pyop, b), slow)
+        return slow
+
+    def e_Binary(self, f, e):
+        stmts, (a, b) = self.seq(f, [e.left, e.right])
+        return stmts, self.binop_expr(f, e.op, a, b)
+
+    def cond_expr(self, f, node):
+        s, x = self.expr(f, node)
+        if self.is_bool(node):
+            return s, x
+        if isinstance(x, P.Constant):
+            return s, call("_cond", x)
+        return s, call("_cond", x)
+
+    def is_bool(self, node):
+        if isinstance(node, A.Binary):
+            return node.op in _CMP
+        if isinstance(node, (A.And, A.Or, A.In)):
+            return True
+        if isinstance(node, A.Unary):
+            return node.op == "!"
+        if isinstance(node, A.Const):
+            return type(node.value) is bool
+        return False
+
+    def logic(self, f, e, pyop):
+        ls, lx = self.cond_expr(f, e.left)
+        rs, rx = self.cond_expr(f, e.right)
+        if not rs:
+            return ls, P.BoolOp(pyop(), [lx, rx])
+        t = f.tmp()
+        out = ls + [assign(t, lx)]
+        test = N(t) if isinstance(pyop(), P.And) else P.UnaryOp(P.Not(), N(t))
+        out.append(P.If(test, rs + [assign(t, rx)], []))
+        return out, N(t)
+
+    def e_And(self, f, e):
+        return self.logic(f, e, P.And)
+
+    def e_Or(self, f, e):
+        return self.logic(f, e, P.Or)
+
+    def e_Coalesce(self, f, e):
+        ls, lx = self.expr(f, e.left)
+        rs, rx = self.expr(f, e.right)
+        t = f.tmp()
+        if not rs:
+            return ls, ifexp(P.Compare(P.NamedExpr(S(t), lx), [P.IsNot()], [C(None)]), N(t), rx)
+        out = ls + [assign(t, lx), P.If(is_(N(t), C(None)), rs + [assign(t, rx)], [])]
+        return out, N(t)
+
+    def e_In(self, f, e):
+        stmts, (a, b) = self.seq(f, [e.left, e.right])
+        x = call("_contains", b, a)
+        if e.negate:
+            x = P.UnaryOp(P.Not(), x)
+        return stmts, x
+
+    def e_RangeE(self, f, e):
+        stmts, (a, b) = self.seq(f, [e.left, e.right])
+        return stmts, call("_range", a, b, C(e.inclusive))
+
+    def e_Index(self, f, e):
+        if e.safe:
+            return self.safe_step(f, e)
+        stmts, (o, i) = self.seq(f, [e.obj, e.idx])
+        return stmts, self.index_expr(f, o, i)
+
+    def index_expr(self, f, o, i):
+        if not simple(o):
+            t = f.tmp()
+            wo, o = P.NamedExpr(S(t), o), N(t)
+        else:
+            wo = o
+        pre = []
+        if not simple(i):
+            t2 = f.tmp()
+            pre.append(P.NamedExpr(S(t2), i))
+            i = N(t2)
+        checks = [typeis(wo, "list")]
+        if pre:
+            checks = [P.Subscript(P.Tuple([*pre, typeis(wo, "list")], P.Load()), C(-1), P.Load())]
+        if not is_int_const(i):
+            checks.append(typeis(i, "int"))
+        if is_int_const(i) and i.value >= 0:
+            checks.append(P.Compare(i, [P.Lt()], [call("len", o)]))
+        else:
+            checks.append(P.Compare(C(0), [P.LtE(), P.Lt()], [i, call("len", o)]))
+        return ifexp(and_(*checks), P.Subscript(o, i, P.Load()), call("_idx", o, i))
+
+    def safe_step(self, f, e):
+        s, o = self.expr(f, e.obj)
+        t = f.tmp()
+        test = is_(P.NamedExpr(S(t), o), C(None))
+        if isinstance(e, A.Index):
+            ks, k = self.expr(f, e.idx)
+            return s + ks, ifexp(test, C(None), call("_idx", N(t), k))
+        if isinstance(e, A.Prop):
+            return s, ifexp(test, C(None), call("_getp", N(t), C(e.name)))
+        cs, ce = self.method_call(f, e, N(t), lvalue=False)
+        return s + cs, ifexp(test, C(None), ce)
+
+    def e_Prop(self, f, e):
+        if e.safe:
+            return self.safe_step(f, e)
+        s, o = self.expr(f, e.obj)
+        if isinstance(o, P.Name):
+            fast = call(attr(o, "get"), C(e.name))
+            return s, ifexp(typeis(o, "dict"), fast, call("_getp", o, C(e.name)))
+        return s, call("_getp", o, C(e.name))
+
+    # ---------------------------------------------------------------- calls
+    def args(self, f, nodes):
+        stmts, xs = self.seq(f, nodes)
+        return stmts, [self.copy_if_alias(n, x) for n, x in zip(nodes, xs)]
+
+    def e_Call(self, f, e):
+        name = e.name
+        n = len(e.args)
+        if name in SPECIAL_CALLS:
+            return self.special_call(f, e)
+        if (name, n) in self.prog.fns:
+            stmts, xs = self.args(f, e.args)
+            d1 = P.BinOp(N("_d"), P.Add(), C(1))
+            return stmts, call(self.fn_pyname(name, n), d1, N("_UNB"), *xs)
+        # native: first argument by reference if plain variable
+        if n and isinstance(e.args[0], A.Var) and name in self.registry.byref_names:
+            vi = self.resolve(f, e.args[0].name, e.args[0].pos)
+            if vi is not None and not vi.const:
+                stmts, xs = self.seq(f, e.args)
+                xs = [xs[0]] + [self.copy_if_alias(a, x) for a, x in zip(e.args[1:], xs[1:])]
+                t = f.tmp()
+                stmts.append(assign(t, call("_call", N("_d"), C(name), *xs)))
+                stmts.append(P.If(typeis(N(t), "_WB"),
+                                  [self.write_var(vi, attr(N(t), "this")), assign(t, attr(N(t), "r"))], []))
+                return stmts, N(t)
+        stmts, xs = self.seq(f, e.args)
+        if n:
+            first = e.args[0]
+            rest = [self.copy_if_alias(a, x) for a, x in zip(e.args[1:], xs[1:])]
+            x0 = xs[0]
+            if isinstance(first, A.Var):
+                vi = self.resolve(f, first.name, first.pos)
+                if vi is not None and vi.const:
+                    x0 = call("_cp", x0)
+            elif not isinstance(first, (A.Const, A.ArrayLit, A.MapLit, A.Call, A.Binary)):
+                x0 = call("_cp", x0)
+            xs = [x0] + rest
+        return stmts, call("_callt", N("_d"), C(name), *xs)
+
+    def special_call(self, f, e):
+        name = e.name
+        n = len(e.args)
+        if name == "is_def_var" and n == 1 and isinstance(e.args[0], A.Const) and type(e.args[0].value) is str:
+            vname = e.args[0].value
+            if f.lookup(vname) is not None:
+                return [], C(True)
+            return [], call("_is_dyn_var", C(vname), C(f.kind == "main"))
+        if name == "is_shared" and n == 1 and isinstance(e.args[0], A.Var):
+            vi = f.lookup(e.args[0].name)
+            return [], C(bool(vi is not None and vi.shared))
+        stmts, xs = self.args(f, e.args)
+        if name == "Fn" and n == 1:
+            return stmts, call("_mkfnptr", xs[0])
+        if name == "call" and n >= 1:
+            return stmts, call("_strip", call("_callfp", N("_d"), xs[0], N("_UNB"), *xs[1:]))
+        if name == "curry" and n >= 1:
+            return stmts, call("_curry", *xs)
+        if name == "type_of" and n == 1:
+            return stmts, call("_type_of", xs[0])
+        if name == "print" and n == 1:
+            return stmts, call("_print", xs[0])
+        if name == "debug" and n == 1:
+            return stmts, call("_debug", xs[0], C(e.pos[0]), C(e.pos[1]))
+        if name == "is_def_fn" and n in (2, 3):
+            return stmts, call("_is_def_fn", *xs)
+        if name == "is_def_var" and n == 1:
+            return stmts, call("_is_dyn_var", xs[0], C(f.kind == "main"))
+        if name == "is_shared" and n == 1:
+            return stmts, C(False)
+        return stmts, call("_callt", N("_d"), C(name), *xs)
+
+    def e_MethodCall(self, f, e):
+        if e.safe:
+            return self.safe_step(f, e)
+        obj = e.obj
+        lv = self.lvalue_info(f, obj)
+        s, o = self.expr(f, obj)
+        if lv is not None and not simple(o):
+            t = f.tmp()
+            s = s + [assign(t, o)]
+            o = N(t)
+        cs, ce = self.method_call(f, e, o, lvalue=lv is not None, lv=lv, objnode=obj)
+        return s + cs, ce
+
+    def lvalue_info(self, f, obj):
+        """Returns a write-back function for a plain variable / this receiver, else None."""
+        if isinstance(obj, A.This):
+            def wb(v):
+                f.this_write = True
+                return [assign("this_", v)]
+            return wb
+        if isinstance(obj, A.Var):
+            vi = f.lookup(obj.name)
+            if vi is None:
+                if obj.name in self.fn_names:
+                    return None
+                return lambda v: [P.Expr(call("_sv", C(obj.name), v))]
+            if vi.const:
+                return None
+            return lambda v: [self.write_var(vi, v)]
+        if isinstance(obj, (A.Index, A.Prop)):
+            root, steps = self.flatten(obj)
+            if not isinstance(root, (A.Var, A.This)) or any(st.safe for st in steps):
+                return None
+            if not all(isinstance(st.idx, (A.Const, A.Var)) if isinstance(st, A.Index) else True for st in steps):
+                return None
+
+            def wbp(v):
+                return self.assign_stmt(f, A.Assign(obj.pos, obj, "=", _Raw(v)))
+            return wbp
+        return None
+
+    def is_const_var(self, f, obj):
+        if isinstance(obj, A.Var):
+            vi = f.lookup(obj.name)
+            return vi is not None and vi.const
+        return False
+
+    def method_call(self, f, e, o, lvalue, lv=None, objnode=None):
+        name = e.name
+        n = len(e.args)
+        d = N("_d")
+        if name == "call" and n >= 1:
+            stmts, xs = self.args(f, e.args)
+            if isinstance(objnode, A.Var) or objnode is None:
+                # f.call(args) where the receiver is the function pointer
+                pass
+            r = call("_callmfp", d, o, *xs)
+            return self.with_wb(f, stmts, r, lv)
+        if name == "curry":
+            stmts, xs = self.args(f, e.args)
+            return stmts, call("_curry", o, *xs)
+        if name == "type_of" and n == 0:
+            return [], call("_type_of", o)
+        if name == "is_shared" and n == 0:
+            return [], C(False)
+        stmts, xs = self.args(f, e.args)
+        if (name, n) in self.prog.fns:
+            r = call(self.fn_pyname(name, n), P.BinOp(d, P.Add(), C(1)), o, *xs)
+            return self.with_wb(f, stmts, r, lv)
+        if objnode is not None and self.is_const_var(f, objnode):
+            return stmts, call("_callmc", d, C(name), o, *xs)
+        # inline fast paths for the hottest natives
+        if name == "push" and n == 1 and isinstance(o, P.Name) and not self.max_array_size and not (("push", 2) in self.prog.fns):
+            x = xs[0]
+            if not simple(x):
+                t = f.tmp()
+                stmts = stmts + [assign(t, x)]
+                x = N(t)
+            return stmts, ifexp(typeis(o, "list"), call(attr(o, "append"), x), call("_callm", d, C(name), o, x))
+        if name == "len" and n == 0 and isinstance(o, P.Name):
+            return stmts, ifexp(typeis(o, "list"), call("len", o), call("_callm", d, C(name), o))
+        r = call("_callm", d, C(name), o, *xs)
+        if name in self.registry.byref_names or (objnode is not None and isinstance(objnode, A.Var) is False and False):
+            return self.with_wb(f, stmts, r, lv)
+        return stmts, call("_strip", r) if lv is None and name in self.registry.byref_names else r
+
+    def with_wb(self, f, stmts, r, lv):
+        if lv is None:
+            return stmts, call("_strip", r)
+        t = f.tmp()
+        out = stmts + [assign(t, r)]
+        out.append(P.If(typeis(N(t), "_WB"), lv(attr(N(t), "this")) + [assign(t, attr(N(t), "r"))], []))
+        return out, N(t)
+
+    def e_Closure(self, f, e):
+        g = Fn(self, "closure", parent=f)
+        params = []
+        pre = []
+        for p in e.params:
+            vi = g.declare(p, (id(e), p))
+            params.append(vi.py if not vi.shared else vi.py + "_raw")
+            if vi.shared:
+                pre.append(assign(vi.py, call("_Shared", N(vi.py + "_raw"))))
+        pre += self.var_limit(g)
+        stmts, val = self.block_value(g, e.body, True)
+        body = pre + stmts + [P.Return(self.ret_value(g, val))]
+        self.nanon += 1
+        pyname = f"_anon{self.nanon}"
+        cap_params = [inner.py for _, inner in g.captures]
+        fname = "anon$%016x" % (hash((e.pos[0], e.pos[1], self.nanon)) & 0xFFFFFFFFFFFFFFFF)
+        fdef = self.fn_wrapper(g, pyname, cap_params + params, body, fname, e.pos)
+        self.defs.append(fdef)
+        cells = [N(outer.py) for outer, _ in g.captures]
+        return [], call("_mkclosure", N(pyname), C(fname), C(len(cells)), *cells)
+
+    # ---------------------------------------------------------------- control flow
+    def e_Block(self, f, e, want=True):
+        s, v = self.block_value(f, e, want)
+        if not s:
+            return s, v
+        if want and not simple(v):
+            t = f.tmp()
+            return s + [assign(t, v)], N(t)
+        return s, v
+
+    def e_If(self, f, e, want=True):
+        cs, cx = self.cond_expr(f, e.cond)
+        ts, tv = self.block_value(f, e.then, want)
+        if e.other is None:
+            es, ev = [], C(None)
+        elif isinstance(e.other, A.If):
+            es, ev = self.e_If(f, e.other, want)
+        else:
+            es, ev = self.block_value(f, e.other, want)
+        if not ts and not es:
+            if want:
+                return cs, ifexp(cx, tv, ev)
+            return cs + [P.If(cx, [P.Pass()], [])], C(None)
+        if want:
+            t = f.tmp()
+            ts = ts + [assign(t, tv)]
+            es = es + [assign(t, ev)]
+            return cs + [P.If(cx, ts, es)], N(t)
+        return cs + [P.If(cx, ts or [P.Pass()], es)], C(None)
+
+    def loop_result(self, f, want):
+        t = f.tmp()
+        f.loops.append(t)
+        return t
+
+    def e_While(self, f, e, want=True):
+        t = self.loop_result(f, want)
+        cs, cx = self.cond_expr(f, e.cond)
+        bs, _ = self.block_value(f, e.body, False)
+        f.loops.pop()
+        tick = P.Expr(call("_tick"))
+        if cs:
+            body = [tick] + cs + [P.If(P.UnaryOp(P.Not(), cx), [P.Break()], [])] + bs
+            loop = P.While(C(True), body, [])
+        else:
+            loop = P.While(cx, [tick] + bs, [])
+        return [assign(t, C(None)), loop], N(t)
+
+    def e_Loop(self, f, e, want=True):
+        t = self.loop_result(f, want)
+        bs, _ = self.block_value(f, e.body, False)
+        f.loops.pop()
+        return [assign(t, C(None)), P.While(C(True), [P.Expr(call("_tick"))] + bs, [])], N(t)
+
+    def e_DoWhile(self, f, e, want=True):
+        t = self.loop_result(f, want)
+        bs, _ = self.block_value(f, e.body, False)
+        f.loops.pop()
+        cs, cx = self.cond_expr(f, e.cond)
+        first = f.tmp()
+        stop = cx if e.until else P.UnaryOp(P.Not(), cx)
+        head = P.If(N(first), [assign(first, C(False))], cs + [P.If(stop, [P.Break()], [])])
+        body = [head, P.Expr(call("_tick"))] + bs
+        return [assign(t, C(None)), assign(first, C(True)), P.While(C(True), body, [])], N(t)
+
+    def e_For(self, f, e, want=True):
+        t = self.loop_result(f, want)
+        if isinstance(e.iter, A.RangeE):
+            s, (a, b) = self.seq(f, [e.iter.left, e.iter.right])
+            it = call("_prange", a, b, C(e.iter.inclusive))
+        else:
+            s, x = self.expr(f, e.iter)
+            it = call("_iter", x)
+        f.scopes.append({})
+        vi = f.declare(e.var, (id(e), e.var))
+        ii = f.declare(e.ivar, (id(e), e.ivar)) if e.ivar else None
+        pre = self.var_limit(f)
+        bs, _ = self.block_value(f, e.body, False)
+        f.scopes.pop()
+        f.loops.pop()
+        out = s + pre + [assign(t, C(None))]
+        head = [P.Expr(call("_tick"))]
+        if vi.shared:
+            out.append(assign(vi.py, call("_Shared", C(None))))
+            xt = f.tmp()
+            head.append(P.Assign([P.Attribute(N(vi.py), "v", P.Store())], N(xt)))
+            target_x = S(xt)
+        else:
+            target_x = S(vi.py)
+        if ii is not None:
+            if ii.shared:
+                out.append(assign(ii.py, call("_Shared", C(None))))
+                it2 = f.tmp()
+                head.append(P.Assign([P.Attribute(N(ii.py), "v", P.Store())], N(it2)))
+                target_i = S(it2)
+            else:
+                target_i = S(ii.py)
+            target = P.Tuple([target_i, target_x], P.Store())
+            it = call("enumerate", it)
+        else:
+            target = target_x
+        out.append(P.For(target, it, head + bs, [], None))
+        return out, N(t)
+
+    def e_Break(self, f, e, want=True):
+        t = f.loops[-1]
+        out = []
+        if e.value is not None:
+            s, x = self.expr(f, e.value)
+            out = s + [assign(t, self.copy_if_alias(e.value, x))]
+        return out + [P.Break()], C(None)
+
+    def e_Continue(self, f, e, want=True):
+        return [P.Continue()], C(None)
+
+    def e_Return(self, f, e, want=True):
+        if e.value is None:
+            s, x = [], C(None)
+        else:
+            s, x = self.expr(f, e.value)
+            x = self.copy_if_alias(e.value, x)
+        if f.kind == "main":
+            return s + [P.Return(self.main_ret(f, x))], C(None)
+        return s + [P.Return(self.ret_value(f, x))], C(None)
+
+    def e_Throw(self, f, e, want=True):
+        if e.value is None:
+            if f.catches:
+                return [P.Raise(N(f.catches[-1]), None)], C(None)
+            return [P.Raise(call("_throw", C(None)), None)], C(None)
+        s, x = self.expr(f, e.value)
+        return s + [P.Raise(call("_throw", x), None)], C(None)
+
+    def e_Switch(self, f, e, want=True):
+        s, x = self.expr(f, e.expr)
+        sv = f.tmp()
+        out = s + [assign(sv, x)]
+        res = f.tmp()
+        exact = []
+        ranges = []
+        for labels, guard, body in e.cases:
+            for lab in labels:
+                (ranges if isinstance(lab, A.RangeE) else exact).append((lab, guard, body))
+        chain = []
+        for lab, guard, body in exact + ranges:
+            if isinstance(lab, A.RangeE):
+                ls, (a, b) = self.seq(f, [lab.left, lab.right])
+                test = call("_swrange", N(sv), a, b, C(lab.inclusive))
+            else:
+                ls, lx = self.expr(f, lab)
+                v = lab.value if isinstance(lab, A.Const) else None
+                if isinstance(lab, A.Const) and type(v) in (int, str, bool, float):
+                    test = and_(typeis(N(sv), type(v).__name__), P.Compare(N(sv), [P.Eq()], [lx]))
+                else:
+                    test = call("_swmatch", N(sv), lx)
+            if guard is not None:
+                gs, gx = self.cond_expr(f, guard)
+                if gs:
+                    gt = f.tmp()
+                    test = and_(test, P.Subscript(P.Tuple([C(0)], P.Load()), C(0), P.Load()))
+                    # guards with statements: evaluate eagerly inside the test via helper function is complex;
+                    # fall back to a nested evaluation
+                    raise ParseError("ExprExpected", "Switch guard is too complex", guard.pos)
+                test = and_(test, gx)
+            bs, bv = self.switch_body(f, body, want)
+            chain.append((test, bs + [assign(res, bv)]))
+        if e.default is not None:
+            ds, dv = self.switch_body(f, e.default, want)
+            orelse = ds + [assign(res, dv)]
+        else:
+            orelse = [assign(res, C(None))]
+        for test, body in reversed(chain):
+            orelse = [P.If(test, body, orelse)]
+        return out + orelse, N(res)
+
+    def switch_body(self, f, body, want):
+        if isinstance(body, A.Block):
+            return self.block_value(f, body, want)
+        s, x = self.expr(f, body)
+        return s, x
+
+
+_WANT = frozenset(("Block", "If", "While", "Loop", "DoWhile", "For", "Break", "Continue", "Return", "Throw", "Switch"))
+
+
+class _Raw(A.Node):
+    __slots__ = ("expr",)
+
+    def __init__(self, expr):
+        self.expr = expr
+        self.pos = None
+
+
+def _e_raw(self, f, e):
+    return [], e.expr
+
+
+Compiler.e__Raw = _e_raw
+
+
+def compile_program(program, registry, **opts):
+    comp = Compiler(program, registry, **opts)
+    mod = comp.build()
+    try:
+        return compile(mod, "<rhai>", "exec")
+    except RecursionError:
+        raise ParseError("ExprTooDeep", "Expression exceeds maximum complexity", None) from None

@@ -1,0 +1,499 @@
+"""Per-run state (``RunCtx``) and the globals dictionary generated code runs in."""
+
+from __future__ import annotations
+
+import sys
+import time
+from itertools import chain, repeat
+
+from . import _runtime as R
+from ._errors import UNCATCHABLE, EvalAltResult, Position, err
+from ._lexer import KEYWORDS, RESERVED_WORDS, SPECIAL_FNS
+from ._runtime import UNB, WB, Ref, fn_not_found, mismatch
+from ._values import INT_MAX, INT_MIN, Char, FnPtr, Range, Shared, to_debug, to_string, type_of
+
+_BASE = {
+    "__builtins__": {},
+    "type": type, "int": int, "float": float, "str": str, "list": list, "dict": dict, "bool": bool,
+    "len": len, "enumerate": enumerate, "IndexError": IndexError,
+    "_E": EvalAltResult, "_UNB": UNB, "_WB": WB, "_Shared": Shared,
+    "_sub": R.sub, "_mul": R.mul, "_div": R.div, "_mod": R.mod, "_pow": R.power,
+    "_shl": R.shl, "_shr": R.shr, "_band": R.band, "_bor": R.bor, "_bxor": R.bxor,
+    "_eq": R.eq, "_ne": R.ne, "_lt": R.lt, "_le": R.le, "_gt": R.gt, "_ge": R.ge,
+    "_neg": R.neg, "_pos": R.pos, "_not": R.lnot, "_cond": R.cond, "_cp": R.cp,
+    "_contains": R.contains, "_range": R.mkrange, "_idx": R.idx, "_iter": R.iterate,
+    "_throw": R.throw_error, "_type_of": type_of,
+}
+
+TICK_CHUNK = 1024
+
+
+def _strip(r):
+    return r.r if type(r) is WB else r
+
+
+def _retwb(r, this):
+    return r if this is UNB else WB(r, this)
+
+
+def _this(t):
+    if t is UNB:
+        raise err("ErrorUnboundThis", "'this' not bound")
+    return t
+
+
+def _prange(a, b, incl):
+    if type(a) is int and type(b) is int:
+        return range(a, b + 1) if incl else range(a, b)
+    raise fn_not_found("..=" if incl else "..", (a, b))
+
+
+def _swrange(v, a, b, incl):
+    t = type(v)
+    if t is int:
+        return a <= v <= b if incl else a <= v < b
+    if t is float:
+        return a <= v <= b if incl else a <= v < b
+    return False
+
+
+def _exact_eq(a, b):
+    if type(a) is not type(b):
+        return False
+    if type(a) is list:
+        return len(a) == len(b) and all(_exact_eq(x, y) for x, y in zip(a, b))
+    if type(a) is dict:
+        return a.keys() == b.keys() and all(_exact_eq(v, b[k]) for k, v in a.items())
+    if type(a) is FnPtr:
+        return a.name == b.name and len(a.curry) == len(b.curry) and all(
+            _exact_eq(x, y) for x, y in zip(a.curry, b.curry))
+    return a == b
+
+
+def _so():
+    return err("ErrorStackOverflow", "Stack overflow")
+
+
+def _constmod(name):
+    return err("ErrorAssignmentToConstant", f"Cannot modify constant {name}", variable=name)
+
+
+def _toomanyvars():
+    return err("ErrorTooManyVariables", "Too many variables defined")
+
+
+def _wrapfn(e, name):
+    if e.kind in UNCATCHABLE:
+        return e
+    R.fix_pos(e)
+    pos = R.caller_pos(3)
+    where = "in closure call" if name.startswith("anon$") else f"in call to function '{name}'"
+    return EvalAltResult("ErrorInFunctionCall", f"{e}\n{where}", pos, function=name, source="", inner=e)
+
+
+def _catch(e):
+    if e.kind in UNCATCHABLE:
+        raise e
+    R.fix_pos(e)
+    return R.catch_value(e)
+
+
+def _mkclosure(fn, name, ncells, *cells):
+    return FnPtr(name, fn=fn, curry=cells, is_anonymous=True)
+
+
+def _fnptr(name):
+    return FnPtr(name)
+
+
+def _mkfnptr(name):
+    if type(name) is not str:
+        raise mismatch("string", type_of(name))
+    if name in KEYWORDS or name in RESERVED_WORDS or (name in SPECIAL_FNS and name != "Fn"):
+        from ._errors import ParseError
+        raise ParseError("Reserved", f"'{name}' is a reserved keyword", None)
+    ok = name and name.lstrip("_")[:1].isalpha() and all(c.isascii() and (c.isalnum() or c == "_") for c in name)
+    if not ok:
+        raise err("ErrorFunctionNotFound", f"Function not found: {name}", function=name)
+    return FnPtr(name)
+
+
+def _curry(fp, *xs):
+    if type(fp) is not FnPtr:
+        raise fn_not_found("curry", (fp,) + xs)
+    return FnPtr(fp.name, fp.fn, fp.curry + tuple(R.cp(x) for x in xs), fp.is_anonymous)
+
+
+def _istr_plain(*parts):
+    return "".join(p if type(p) is str else to_string(p) for p in parts)
+
+
+class RunCtx:
+    """Everything that belongs to one run; compiled ASTs hold none of it."""
+
+    def __init__(self, engine, dyn=None, dyn_const=(), fn_scope=None):
+        self.engine = engine
+        self.reg = engine._registry
+        self.dyn = dyn if dyn is not None else {}
+        self.dyn_const = set(dyn_const)
+        self.fn_scope = fn_scope
+        self.consts = {}
+        for k in self.dyn_const:
+            if k in self.dyn:
+                self.consts[k] = self.dyn[k]
+        self.fns = {}
+        self.ops = 0
+        self.max_str = engine._max_string_size
+        self.max_arr = engine._max_array_size
+        self.max_map = engine._max_map_size
+        self.deadline = (time.monotonic() + engine._time_limit) if engine._time_limit else None
+
+    # -------------------------------------------------------------- setup
+    def make_globals(self):
+        g = dict(_BASE)
+        g.update(
+            _tick=self.make_ticker(), _MAXD=self.engine._max_call_levels or sys.maxsize,
+            _so=_so, _wrapfn=_wrapfn, _retwb=_retwb, _toomanyvars=_toomanyvars, _catch=_catch,
+            _this=_this, _constmod=_constmod, _strip=_strip, _prange=_prange, _swrange=_swrange,
+            _swmatch=_exact_eq, _mkclosure=_mkclosure, _fnptr=_fnptr, _mkfnptr=_mkfnptr, _curry=_curry,
+            _add=self.add, _iadd=self.iadd, _istr=self.istr if self.max_str else _istr_plain,
+            _gv=self.gv, _sv=self.sv, _gvf=self.gvf, _gconst=self.gconst, _defconst=self.defconst,
+            _getpath=self.getpath, _setpath=self.setpath, _setidx=self.setidx, _getp=self.getp,
+            _call=self.call, _callt=self.callt, _callm=self.callm, _callmc=self.callmc,
+            _callfp=self.callfp, _callmfp=self.callmfp, _print=self.print_, _debug=self.debug_,
+            _is_def_fn=self.is_def_fn, _is_dyn_var=self.is_dyn_var,
+        )
+        return g
+
+    def make_ticker(self):
+        eng = self.engine
+        maxops = eng._max_operations
+        progress = eng._on_progress
+        deadline = self.deadline
+        chunk_size = 64 if progress is not None else TICK_CHUNK
+        ctx = self
+
+        def gen():
+            ops = 0
+            while True:
+                ctx.ops = ops
+                if deadline is not None and time.monotonic() > deadline:
+                    raise err("ErrorTerminated", "Script terminated", token=None)
+                if progress is not None:
+                    tok = progress(ops)
+                    if tok is not None:
+                        raise err("ErrorTerminated", "Script terminated", token=tok)
+                if maxops:
+                    if ops >= maxops:
+                        raise err("ErrorTooManyOperations", "Too many operations")
+                    chunk = min(chunk_size, maxops - ops)
+                else:
+                    chunk = chunk_size
+                yield repeat(None, chunk)
+                ops += chunk
+
+        return chain.from_iterable(gen()).__next__
+
+    # -------------------------------------------------------------- sizes
+    def check_str(self, s):
+        m = self.max_str
+        if m and len(s) * 4 > m and (len(s) > m or len(s.encode()) > m):
+            raise err("ErrorDataTooLarge", "Length of string too large", type="Length of string")
+        return s
+
+    def check_arr(self, a):
+        m = self.max_arr
+        if m and _deep_len(a) > m:
+            raise err("ErrorDataTooLarge", "Size of array/BLOB too large", type="Size of array/BLOB")
+        return a
+
+    def check_map(self, d):
+        m = self.max_map
+        if m and len(d) > m:
+            raise err("ErrorDataTooLarge", "Size of object map too large", type="Size of object map")
+        return d
+
+    def check_any(self, v):
+        t = type(v)
+        if t is str:
+            return self.check_str(v)
+        if t is list or t is bytearray:
+            return self.check_arr(v)
+        if t is dict:
+            return self.check_map(v)
+        return v
+
+    # -------------------------------------------------------------- operators
+    def add(self, a, b):
+        ta, tb = type(a), type(b)
+        if ta is int and tb is int:
+            return R.chk(a + b, f"Addition overflow: {a} + {b}")
+        if ta is str:
+            if b is None:
+                return a
+            r = a + (b if tb is str else to_string(b))
+            return self.check_str(r) if self.max_str else r
+        if tb is str:
+            if a is None:
+                return b
+            if ta is bytearray:
+                r = a.decode("utf-8", "replace") + b
+            else:
+                r = to_string(a) + b
+            return self.check_str(r) if self.max_str else r
+        if ta is Char and tb is Char:
+            return str(a) + str(b)
+        if (ta is int or ta is float) and (tb is int or tb is float):
+            return float(a) + float(b)
+        if ta is list and tb is list:
+            return self.check_arr(a + b)
+        if ta is dict and tb is dict:
+            r = dict(a)
+            r.update(b)
+            return self.check_map(r)
+        if ta is bytearray:
+            if tb is bytearray:
+                return self.check_arr(a + b)
+            if tb is Char:
+                return self.check_arr(a + str(b).encode())
+        raise fn_not_found("+", (a, b))
+
+    def iadd(self, a, b):
+        ta = type(a)
+        if ta is list:
+            if type(b) is list:
+                a.extend(b)
+            else:
+                a.append(b)
+            return self.check_arr(a) if self.max_arr else a
+        if ta is dict and type(b) is dict:
+            a.update(b)
+            return self.check_map(a)
+        if ta is bytearray:
+            tb = type(b)
+            if tb is int:
+                a.append(b & 0xFF)
+            elif tb is Char or tb is str:
+                a.extend(str(b).encode())
+            elif tb is bytearray:
+                a.extend(b)
+            else:
+                raise fn_not_found("+=", (a, b))
+            return self.check_arr(a)
+        return self.add(a, b)
+
+    def istr(self, *parts):
+        return self.check_str("".join(p if type(p) is str else to_string(p) for p in parts))
+
+    # -------------------------------------------------------------- variables
+    def gv(self, name):
+        try:
+            return self.dyn[name]
+        except KeyError:
+            raise err("ErrorVariableNotFound", f"Variable not found: {name}", variable=name) from None
+
+    def sv(self, name, v):
+        if name not in self.dyn:
+            raise err("ErrorVariableNotFound", f"Variable not found: {name}", variable=name)
+        if name in self.dyn_const:
+            raise err("ErrorAssignmentToConstant", f"Cannot modify constant {name}", variable=name)
+        self.dyn[name] = v
+
+    def gvf(self, name):
+        if self.fn_scope is not None and name in self.fn_scope:
+            return self.fn_scope[name]
+        raise err("ErrorVariableNotFound", f"Variable not found: {name}", variable=name)
+
+    def gconst(self, name):
+        try:
+            return self.consts[name]
+        except KeyError:
+            n = f"global::{name}"
+            raise err("ErrorVariableNotFound", f"Variable not found: {n}", variable=n) from None
+
+    def defconst(self, name, v):
+        self.consts[name] = v
+
+    def is_dyn_var(self, name, main):
+        if type(name) is not str:
+            return False
+        if main:
+            return name in self.dyn
+        return self.fn_scope is not None and name in self.fn_scope
+
+    def is_def_fn(self, *args):
+        if len(args) == 2:
+            name, n = args
+        else:
+            _, name, n = args
+            return False
+        if type(name) is not str or type(n) is not int:
+            raise fn_not_found("is_def_fn", args)
+        return (name, n) in self.fns
+
+    # -------------------------------------------------------------- properties / paths
+    def getp(self, o, name):
+        t = type(o)
+        if t is dict:
+            return o.get(name)
+        if t is Shared:
+            return self.getp(o.v, name)
+        g = self.reg.resolve("get$" + name, (o,))
+        if g is not None:
+            return self.invoke(g, 0, (o,))
+        raise err("ErrorDotExpr", f"Unknown property '{name}' - a getter is not registered for type '{type_of(o)}'",
+                  property=name)
+
+    def setp(self, o, name, v):
+        t = type(o)
+        if t is dict:
+            o[name] = v
+            if self.max_map:
+                self.check_map(o)
+            return o
+        s = self.reg.resolve("set$" + name, (o, v))
+        if s is not None:
+            r = self.invoke(s, 0, (o, v))
+            return r.this if type(r) is WB else o
+        raise err("ErrorDotExpr",
+                  f"No writable property '{name}' - a setter is not registered for type '{type_of(o)}' to handle '{type_of(v)}'",
+                  property=name)
+
+    def get1(self, o, kind, k):
+        return R.idx(o, k) if kind == "i" else self.getp(o, k)
+
+    def set1(self, o, kind, k, v):
+        if kind == "i":
+            return self.setidx(o, k, v)
+        return self.setp(o, k, v)
+
+    def getpath(self, root, steps):
+        for kind, k in steps:
+            root = self.get1(root, kind, k)
+        return root
+
+    def setpath(self, root, steps, v):
+        kind, k = steps[0]
+        if len(steps) == 1:
+            return self.set1(root, kind, k, v)
+        child = self.get1(root, kind, k)
+        new = self.setpath(child, steps[1:], v)
+        if new is not child:
+            root = self.set1(root, kind, k, new)
+        return root
+
+    def setidx(self, o, i, v):
+        r = R.setidx(o, i, v)
+        if self.max_str and type(r) is str:
+            self.check_str(r)
+        if self.max_map and type(r) is dict:
+            self.check_map(r)
+        return r
+
+    # -------------------------------------------------------------- calls
+    def invoke(self, nat, d, args):
+        try:
+            if nat.by_ref:
+                ref = Ref(args[0])
+                if nat.ctx:
+                    r = nat.fn(self, d, ref, *args[1:])
+                else:
+                    r = nat.fn(ref, *args[1:])
+                if ref.v is not args[0]:
+                    return WB(r, self.check_any(ref.v))
+                return r
+            if nat.ctx:
+                return nat.fn(self, d, *args)
+            r = nat.fn(*args)
+        except EvalAltResult:
+            raise
+        except RecursionError:
+            raise
+        except Exception as ex:  # host function failure -> ErrorRuntime
+            if not nat.host:
+                raise
+            raise err("ErrorRuntime", f"Runtime error: {ex}", value=str(ex)) from None
+        if nat.host:
+            r = self.engine._from_host(r)
+        return r
+
+    def call(self, d, name, *args):
+        nat = self.reg.resolve(name, args)
+        if nat is None:
+            raise fn_not_found(name, args)
+        return self.invoke(nat, d, args)
+
+    def callt(self, d, name, *args):
+        nat = self.reg.resolve(name, args)
+        if nat is None:
+            raise fn_not_found(name, args)
+        r = self.invoke(nat, d, args)
+        return r.r if type(r) is WB else r
+
+    def callm(self, d, name, obj, *args):
+        if type(obj) is dict:
+            fp = obj.get(name)
+            if type(fp) is FnPtr:
+                return _strip(self.callfp(d, fp, obj, *args))
+        full = (obj,) + args
+        nat = self.reg.resolve(name, full)
+        if nat is None:
+            if type(obj) is Shared:
+                return self.callm(d, name, obj.v, *args)
+            raise fn_not_found(name, full)
+        return self.invoke(nat, d, full)
+
+    def callmc(self, d, name, obj, *args):
+        full = (obj,) + args
+        nat = self.reg.resolve(name, full)
+        if nat is not None and not nat.pure:
+            raise err("ErrorNonPureMethodCallOnConstant",
+                      f"Non-pure method '{name}' cannot be called on constant", function=name)
+        return _strip(self.callm(d, name, obj, *args))
+
+    def callfp(self, d, fp, this, *args):
+        if type(fp) is not FnPtr:
+            if type(fp) is str:
+                fp = FnPtr(fp)
+            else:
+                raise fn_not_found("call", (fp,) + args)
+        if fp.curry:
+            args = fp.curry + args
+        fn = fp.fn
+        if fn is not None:
+            if fn.__code__.co_argcount - 2 != len(args):
+                raise fn_not_found(fp.name, args[len(fp.curry) - len(fp.curry):])
+            return fn(d + 1, this, *args)
+        sf = self.fns.get((fp.name, len(args)))
+        if sf is not None:
+            return sf(d + 1, this, *args)
+        if this is not UNB:
+            return self.call(d, fp.name, this, *args)
+        return self.call(d, fp.name, *args)
+
+    def callmfp(self, d, o, *xs):
+        if type(o) is FnPtr:
+            return self.callfp(d, o, UNB, *xs)
+        if xs and type(xs[0]) is FnPtr:
+            return self.callfp(d, xs[0], o, *xs[1:])
+        return self.callm(d, "call", o, *xs)
+
+    def call_value(self, d, fp, *args):
+        """For natives taking callbacks: call a FnPtr with plain arguments."""
+        return _strip(self.callfp(d, fp, UNB, *args))
+
+    # -------------------------------------------------------------- print/debug
+    def print_(self, x):
+        self.engine._print(to_string(x))
+
+    def debug_(self, x, line, col):
+        self.engine._debug(to_debug(x), None, Position(line, col))
+
+
+def _deep_len(a):
+    n = len(a)
+    if type(a) is list:
+        for e in a:
+            if type(e) is list:
+                n += _deep_len(e)
+    return n
