@@ -47,6 +47,12 @@ class Settings:
     """debug, info, warning or error."""
     shutdown_timeout: float = 8.0
     """Seconds granted to drain in-flight work on SIGINT/SIGTERM."""
+    executor_workers: int = 0
+    """Scripts running at once; 0 means two per CPU core."""
+    executor_queue: int = 4
+    """Calls waiting per executor before sync calls are refused with 503."""
+    max_body_bytes: int = 1 << 20
+    """Largest request body a route accepts (413 above)."""
 
     @property
     def listen_address(self) -> tuple[str, int]:
@@ -125,5 +131,9 @@ def _check(settings: Settings) -> None:
     settings.listen_address  # raises ConfigError when malformed
     if settings.log_level not in LOG_LEVELS:
         raise ConfigError(f"log_level must be one of {', '.join(LOG_LEVELS)}, got {settings.log_level!r}")
+    if settings.executor_workers < 0 or settings.executor_queue < 0:
+        raise ConfigError("executor_workers and executor_queue must not be negative")
+    if settings.max_body_bytes < 1:
+        raise ConfigError(f"max_body_bytes must be positive, got {settings.max_body_bytes}")
     if settings.shutdown_timeout <= 0:
         raise ConfigError(f"shutdown_timeout must be positive, got {settings.shutdown_timeout}")

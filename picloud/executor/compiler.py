@@ -29,10 +29,9 @@ class CompileError(ValueError):
 
 def _position(error: BaseException) -> tuple[int | None, int | None]:
     position = getattr(error, "position", None)
-    if not position:
+    if not position or position[0] == 0:  # Rhai's Position.NONE is (0, 0)
         return None, None
-    line, column = position
-    return line, column
+    return position[0], position[1]
 
 
 def new_engine(limits: ScriptLimits) -> rhai.Engine:
@@ -53,7 +52,7 @@ def compile_source(source: str, limits: ScriptLimits) -> rhai.AST:
         return new_engine(limits).compile(source)
     except rhai.EvalAltResult as error:
         line, column = _position(error)
-        raise CompileError(str(error), line, column) from error
+        raise CompileError(getattr(error, "message", None) or str(error), line, column) from error
 
 
 @attrs.frozen

@@ -73,8 +73,9 @@ class Database:
         op: Operation[T],
         *args: Any,
         retry_for: float = 10.0,
+        **kwargs: Any,
     ) -> T:
-        """Run ``op(conn, *args)`` on a pooled connection and return its result.
+        """Run ``op(conn, *args, **kwargs)`` on a pooled connection and return its result.
 
         When the server is unreachable (restarting, say), the operation is
         retried with exponential back-off for up to ``retry_for`` seconds.
@@ -87,7 +88,7 @@ class Database:
         deadline = trio.current_time() + retry_for
         while True:
             try:
-                return await self._run_op(op, args)
+                return await self._run_op(op, args, kwargs)
             except BaseException as exc:
                 if not _is_connection_error(exc):
                     raise
@@ -97,9 +98,9 @@ class Database:
                 await trio.sleep(delay)
                 delay = min(delay * 2, 2.0)
 
-    async def _run_on_connection(self, op: Operation[T], args: tuple) -> T:
+    async def _run_on_connection(self, op: Operation[T], args: tuple, kwargs: dict) -> T:
         async with self._pool.acquire() as conn:
-            return await op(conn, *args)
+            return await op(conn, *args, **kwargs)
 
     async def fetchval(self, query: str, *args: Any, retry_for: float = 10.0) -> Any:
         """Convenience for one-off queries (tests, health checks)."""
