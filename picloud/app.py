@@ -1,33 +1,61 @@
 """Wiring of the all-in-one process: ``picloud serve``.
 
-One ``trio.run``: the store (database, migrations, LISTEN) comes up first,
-then the HTTP server; SIGINT/SIGTERM stop them in reverse order.
+One ``trio.run``, one root supervisor; its children start in this order and
+stop in the reverse one (design notes, section 2)::
+
+    root
+     ├─ store        PostgreSQL (embedded or not), migrations, LISTEN
+     ├─ recorder     group-commits execution rows
+     ├─ executor-N   run scripts in worker threads
+     ├─ routes       in-memory route table, refreshed on NOTIFY
+     ├─ dispatcher   runs outbox rows: async calls, retries, dead letters
+     └─ http         hypercorn (trio worker): user routes + control plane
+
+Components that need the database are built when their child starts, from
+the store the first child opened; :class:`Node` holds them.
 """
 
 from __future__ import annotations
 
-import functools
+import hashlib
 import logging
+import os
 import signal
+import socket
+from typing import Any
 
 import trio
 from hypercorn.config import Config as HypercornConfig
 from hypercorn.trio import serve as hypercorn_serve
 
+from actors import ChildSpec, Supervisor
 from picloud import __version__
 from picloud.config import Settings
+from picloud.executor.library import ScriptLibrary
+from picloud.executor.pool import ExecutorPool
+from picloud.manager.api import ControlPlane
 from picloud.manager.health import HealthEndpoint
+from picloud.orchestrator.dispatcher import Dispatcher
+from picloud.orchestrator.ingress import Ingress
+from picloud.orchestrator.routes import RouteTable
 from picloud.shared.http import ASGIApp, Receive, Scope, Send, send_error
-from picloud.store.service import open_store
+from picloud.store.catalog import PgScriptReader
+from picloud.store.outbox import PgOutbox
+from picloud.store.recorder import Recorder
+from picloud.store.service import Store, open_store
 
 log = logging.getLogger("picloud")
 
+API_PREFIX = "/_picloud/api/v1/"
+
 
 class RootApp:
-    """The one ASGI callable: platform endpoints under /_picloud, the rest later."""
+    """The one ASGI callable: platform endpoints under /_picloud, user routes otherwise."""
 
-    def __init__(self, health: ASGIApp):
+    def __init__(self, health: ASGIApp, control_plane: ASGIApp | None = None, ingress: ASGIApp | None = None):
         self._health = health
+        self._control_plane = control_plane
+        self._ingress = ingress
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -36,13 +64,21 @@ class RootApp:
         if scope["type"] != "http":
             return
         path = scope["path"]
+        if not path.startswith("/_picloud"):
+            if self._ingress is not None:
+                await self._ingress(scope, receive, send)
+            else:
+                await send_error(send, 404, "not_found", f"no route for {path}")
+            return
         if path == "/_picloud/health":
             if scope["method"] not in ("GET", "HEAD"):
                 await send_error(send, 405, "method_not_allowed", "use GET", [(b"allow", b"GET, HEAD")])
                 return
             await self._health(scope, receive, send)
-            return
-        await send_error(send, 404, "not_found", f"no route for {path}")
+        elif path.startswith(API_PREFIX) and self._control_plane is not None:
+            await self._control_plane(scope, receive, send)
+        else:
+            await send_error(send, 404, "not_found", f"no such endpoint: {path}")
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
@@ -66,36 +102,113 @@ def _hypercorn_config(settings: Settings) -> HypercornConfig:
     return config
 
 
+def node_id_for(settings: Settings) -> str:
+    """Stable across restarts of the same installation, distinct between hosts.
+
+    Stability lets a restarted process release at once the leases its
+    killed predecessor held (see ``Dispatcher.run``).
+    """
+    where = str(settings.data_dir.resolve()) + (settings.database_url or "")
+    return f"{socket.gethostname()}-{hashlib.sha256(where.encode()).hexdigest()[:8]}"
+
+
+class Node:
+    """The components of one all-in-one process, built as their children start."""
+
+    def __init__(self, settings: Settings, *, announce=print):
+        self.settings = settings
+        self.announce = announce
+        workers = settings.executor_workers or max(2, 2 * (os.cpu_count() or 1))
+        self.pool = ExecutorPool(size=workers, queue=settings.executor_queue)
+        self.shutdown = trio.Event()
+        self.store: Store | None = None
+        self.recorder: Recorder | None = None
+        self.library: ScriptLibrary | None = None
+        self.routes: RouteTable | None = None
+        self.dispatcher: Dispatcher | None = None
+        self.http_port: int | None = None
+
+    def supervisor(self) -> Supervisor:
+        timeout = self.settings.shutdown_timeout
+        return Supervisor(
+            [
+                ChildSpec("store", self._run_store),
+                ChildSpec("recorder", self._run_recorder, request_stop=lambda: self.recorder.request_stop(),
+                          shutdown=timeout),
+                *self.pool.child_specs(shutdown=timeout),
+                ChildSpec("routes", self._run_routes),
+                ChildSpec("dispatcher", self._run_dispatcher,
+                          request_stop=lambda: self.dispatcher.request_stop(), shutdown=timeout),
+                ChildSpec("http", self._run_http, request_stop=self._begin_shutdown, shutdown=timeout),
+            ],
+            name="root",
+        )
+
+    def _begin_shutdown(self) -> None:
+        self.pool.draining = True
+        self.shutdown.set()
+
+    async def _run_store(self, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
+        settings = self.settings
+        async with open_store(database_url=settings.database_url, data_dir=settings.data_dir,
+                              pg_bindir=settings.pg_bindir) as store:
+            self.store = store
+            self.library = ScriptLibrary(PgScriptReader(store.db))
+            task_status.started()
+            await trio.sleep_forever()
+
+    async def _run_recorder(self, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
+        self.recorder = Recorder(self.store.db)
+        await self.recorder.run(task_status=task_status)
+
+    async def _run_routes(self, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
+        self.routes = RouteTable(PgScriptReader(self.store.db), self.library, self.store.listener.subscribe)
+        await self.routes.run(task_status=task_status)
+
+    async def _run_dispatcher(self, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
+        self.dispatcher = Dispatcher(
+            PgOutbox(self.store.db), self.recorder, self.library, self.pool,
+            node_id=node_id_for(self.settings), subscribe=self.store.listener.subscribe,
+        )
+        await self.dispatcher.run(task_status=task_status)
+
+    def app(self) -> RootApp:
+        ingress = Ingress(self.routes, self.pool, self.recorder, self._wake_dispatcher,
+                          max_body_bytes=self.settings.max_body_bytes)
+        control_plane = ControlPlane(self.store.db, self.library.cache, self.routes.refresh,
+                                     self._wake_dispatcher)
+        return RootApp(HealthEndpoint(self.store.db), control_plane, ingress)
+
+    def _wake_dispatcher(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
+
+    async def _run_http(self, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
+        config = _hypercorn_config(self.settings)
+        await hypercorn_serve(self.app(), config, shutdown_trigger=self.shutdown.wait,
+                              task_status=task_status)
+
+
 async def serve(settings: Settings, *, announce=print) -> None:
     """Run PiCloud until SIGINT/SIGTERM, then shut down gracefully."""
-    shutdown = trio.Event()
+    node = Node(settings, announce=announce)
+    root = node.supervisor()
     async with trio.open_nursery() as nursery:
-        nursery.start_soon(_wait_for_signal, shutdown)
-        async with open_store(
-            database_url=settings.database_url,
-            data_dir=settings.data_dir,
-            pg_bindir=settings.pg_bindir,
-        ) as store:
-            app = RootApp(HealthEndpoint(store.db))
-            config = _hypercorn_config(settings)
-            # Once shutdown starts, hypercorn drains within its graceful timeout;
-            # this scope is the backstop should anything hang past ours.
-            with trio.CancelScope() as http_scope:
-                async with trio.open_nursery() as http:
-                    await http.start(
-                        functools.partial(hypercorn_serve, app, config, shutdown_trigger=shutdown.wait)
-                    )
-                    announce(f"PiCloud {__version__} listening on http://{settings.listen}")
-                    announce(f"data folder: {settings.data_dir.resolve()}; database: {store.description}")
-                    await shutdown.wait()
-                    announce("PiCloud shutting down")
-                    http_scope.deadline = trio.current_time() + settings.shutdown_timeout
-        nursery.cancel_scope.cancel()
+
+        async def run_root(*, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
+            await root.run(task_status=task_status)
+            nursery.cancel_scope.cancel()  # stopped: the signal watcher is no longer needed
+
+        nursery.start_soon(_stop_on_signal, root)
+        await nursery.start(run_root)
+        announce(f"PiCloud {__version__} listening on http://{settings.listen}")
+        announce(f"data folder: {settings.data_dir.resolve()}; database: {node.store.description}")
+    announce("PiCloud stopped")
 
 
-async def _wait_for_signal(shutdown: trio.Event) -> None:
+async def _stop_on_signal(root: Supervisor) -> None:
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async for signum in signals:
-            log.info("received %s", signal.Signals(signum).name)
-            shutdown.set()
+            log.info("received %s; shutting down", signal.Signals(signum).name)
+            root.stop()
             return
