@@ -35,7 +35,7 @@ from picloud.executor.library import ScriptLibrary
 from picloud.executor.pool import ExecutorPool
 from picloud.manager.api import ControlPlane
 from picloud.manager.health import HealthEndpoint
-from picloud.orchestrator.dispatcher import Dispatcher
+from picloud.orchestrator.dispatcher import Dispatcher, RetryPolicy
 from picloud.orchestrator.ingress import Ingress
 from picloud.orchestrator.routes import RouteTable
 from picloud.shared.http import ASGIApp, Receive, Scope, Send, send_error
@@ -169,6 +169,7 @@ class Node:
         self.dispatcher = Dispatcher(
             PgOutbox(self.store.db), self.recorder, self.library, self.pool,
             node_id=node_id_for(self.settings), subscribe=self.store.listener.subscribe,
+            policy=RetryPolicy(self.settings.retry_base_seconds, self.settings.retry_max_seconds),
         )
         await self.dispatcher.run(task_status=task_status)
 

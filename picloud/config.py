@@ -53,6 +53,10 @@ class Settings:
     """Calls waiting per executor before sync calls are refused with 503."""
     max_body_bytes: int = 1 << 20
     """Largest request body a route accepts (413 above)."""
+    retry_base_seconds: float = 1.0
+    """Delay before the first retry of a failed async execution; doubles each time."""
+    retry_max_seconds: float = 300.0
+    """Longest delay between two attempts."""
 
     @property
     def listen_address(self) -> tuple[str, int]:
@@ -133,6 +137,8 @@ def _check(settings: Settings) -> None:
         raise ConfigError(f"log_level must be one of {', '.join(LOG_LEVELS)}, got {settings.log_level!r}")
     if settings.executor_workers < 0 or settings.executor_queue < 0:
         raise ConfigError("executor_workers and executor_queue must not be negative")
+    if not 0 < settings.retry_base_seconds <= settings.retry_max_seconds:
+        raise ConfigError("retry_base_seconds must be positive and at most retry_max_seconds")
     if settings.max_body_bytes < 1:
         raise ConfigError(f"max_body_bytes must be positive, got {settings.max_body_bytes}")
     if settings.shutdown_timeout <= 0:
