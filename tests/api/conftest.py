@@ -47,7 +47,9 @@ class Client:
     def _request(self, method: str, url: str, body: bytes | None, headers: dict[str, str]) -> Reply:
         conn = http.client.HTTPConnection(self.host, self.port, timeout=10)
         try:
-            conn.request(method, url, body=body, headers=headers)
+            # An iterable body goes out chunked, without Content-Length.
+            conn.request(method, url, body=body, headers=headers,
+                         encode_chunked=not isinstance(body, (bytes, type(None))))
             response = conn.getresponse()
             return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
         finally:
