@@ -11,9 +11,10 @@ A template is what a user binds a script to, e.g. ``/hello/{name}`` or
     matches exactly one non-empty path segment and binds it to ``name``.
 ``catch_all``
     ``{name...}``, allowed only as the last segment: matches the rest of the
-    path, possibly empty and possibly containing ``/``. ``/files/{rest...}``
-    matches ``/files/`` (``rest=""``) and ``/files/a/b`` (``rest="a/b"``),
-    but not ``/files``.
+    path, zero or more segments joined with ``/``. ``/files/{rest...}``
+    matches ``/files`` and ``/files/`` (``rest=""``) and ``/files/a/b``
+    (``rest="a/b"``). (Same semantics as the data plane's route table,
+    :mod:`picloud.orchestrator.routes`.)
 
 Trailing slash policy: a trailing slash is *significant*. ``/a/`` and ``/a``
 are different templates, and ``/a/`` only matches the request path ``/a/``.
@@ -31,7 +32,7 @@ characters (the request path is matched decoded, so write ``/café``, not
 
 Precedence, for a router holding several templates that match one path:
 compare segment by segment from the left; a literal beats a param, which
-beats a catch-all. :func:`shape` gives the key under which two templates
+beats a catch-all; a route for the exact method beats ``ANY``. :func:`shape` gives the key under which two templates
 are *indistinguishable* (``/a/{x}`` and ``/a/{y}``), which the control plane
 refuses as a conflict for the same method.
 """
@@ -150,8 +151,6 @@ def match(segments: Sequence[Segment], path: str) -> dict[str, str] | None:
     params: dict[str, str] = {}
     for index, segment in enumerate(segments):
         if segment.kind == "catch_all":
-            if index > len(parts) - 1:
-                return None
             params[segment.value] = "/".join(parts[index:])
             return params
         if index >= len(parts):
