@@ -28,10 +28,16 @@ async def test_malformed_json_is_400(api):
         assert reply.status == 400 and reply.error["kind"] == "bad_request", (body, reply.body)
 
 
-async def test_absent_content_type_is_taken_as_json(api):
+async def test_absent_content_type_and_curls_default_are_taken_as_json(api):
     await seed_script(api.db, "s")
     reply = await api.client.post("/routes", body=b'{"method": "GET", "path": "/s", "script": "s"}')
     assert reply.status == 201, reply.body
+    reply = await api.client.post("/routes", body=b'{"method": "GET", "path": "/t", "script": "s"}',
+                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert reply.status == 201, reply.body
+    reply = await api.client.post("/routes", body=b"method=GET&path=/u&script=s",
+                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert reply.status == 400 and "not valid JSON" in reply.error["message"]
 
 
 async def test_declared_body_over_1_mib_is_413_before_it_is_sent(api):

@@ -48,7 +48,8 @@ def _upload(request: Request) -> tuple[str, float, ScriptLimits]:
         except UnicodeDecodeError:
             raise bad_request("the body is not valid UTF-8") from None
         return check_string("source", source), DEFAULT_TIMEOUT_SECONDS, ScriptLimits()
-    fields = Fields(json_body(request), ["source", "timeout_seconds", "limits"])
+    hint = " (or send the bare source as text/plain)"
+    fields = Fields(json_body(request, hint=hint), ["source", "timeout_seconds", "limits"])
     source = fields.string("source", required=True)
     try:
         timeout = fields.get("timeout_seconds")

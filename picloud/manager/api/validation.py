@@ -14,7 +14,9 @@ from typing import Any
 from .responses import ApiError, bad_request
 from .router import Request
 
-JSON_TYPES = ("application/json",)
+# An absent Content-Type and curl's default for ``-d`` are read as JSON too, so
+# ``curl -d '{"version": 2}' .../rollback`` works; the body must still be JSON.
+JSON_TYPES = ("application/json", "application/x-www-form-urlencoded")
 
 # Same rule as the CHECK constraint on scripts.name.
 SCRIPT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
@@ -30,7 +32,7 @@ def is_json(content_type: str) -> bool:
     return content_type in ("", *JSON_TYPES) or content_type.endswith("+json")
 
 
-def json_body(request: Request, *, optional: bool = False) -> dict[str, Any]:
+def json_body(request: Request, *, optional: bool = False, hint: str = "") -> dict[str, Any]:
     """The body as a JSON object. An absent Content-Type is taken as JSON.
 
     With ``optional``, an empty body is an empty object.
@@ -39,11 +41,11 @@ def json_body(request: Request, *, optional: bool = False) -> dict[str, Any]:
         return {}
     if not is_json(request.content_type):
         raise ApiError(415, "unsupported_media_type",
-                       f"Content-Type {request.content_type!r} is not supported; send application/json")
+                       f"Content-Type {request.content_type!r} is not supported; send application/json{hint}")
     try:
         data = json.loads(request.body, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise bad_request(f"the body is not valid JSON: {exc}") from None
+        raise bad_request(f"the body is not valid JSON: {exc}{hint}") from None
     if not isinstance(data, dict):
         raise bad_request(f"the body must be a JSON object, not {type_name(data)}")
     return data
