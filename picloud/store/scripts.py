@@ -3,7 +3,8 @@
 Operations for :meth:`picloud.store.database.Database.run`: each is
 ``op(conn, *args)``, runs in one transaction and returns attrs objects.
 Every upload adds a version numbered one past the highest existing one, so
-numbers are never reused while the script exists, even after a rollback.
+numbers are never reused, even after a rollback, nor after the script is
+deleted and created again (the last number is kept in ``script_tombstones``).
 Limits are stored as the full effective mapping (defaults filled in), so a
 version behaves the same even if the platform's defaults change later.
 """
@@ -100,16 +101,26 @@ def _summary(row: asyncpg.Record) -> ScriptSummary:
 async def put_script(
     conn: asyncpg.Connection, name: str, source: str, timeout_seconds: float, limits: dict
 ) -> PutResult:
-    """Add a new version of ``name`` (creating the script) and make it current."""
+    """Add a new version of ``name`` (creating the script) and make it current.
+
+    A new script continues the numbering of a deleted one of the same name
+    (``script_tombstones``): nodes cache compiled scripts by (name, version),
+    so a number is never given to two different sources.
+    """
     for _ in range(5):
         async with conn.transaction():
+            # current_version is set below; its foreign key is checked at commit.
             created = await conn.fetchval(
-                "INSERT INTO scripts (name, current_version) VALUES ($1, 1) "
+                "INSERT INTO scripts (name, current_version) VALUES ($1, 0) "
                 "ON CONFLICT (name) DO NOTHING RETURNING true",
                 name,
             )
             if created:
-                number = 1
+                # Read after the insert: had a concurrent delete held the row,
+                # the insert waited for it, and this now sees its tombstone.
+                number = 1 + await conn.fetchval(
+                    "SELECT coalesce(max(last_version), 0) FROM script_tombstones WHERE name = $1", name
+                )
             else:
                 # Serialise concurrent uploads of one script on its row.
                 locked = await conn.fetchval("SELECT true FROM scripts WHERE name = $1 FOR UPDATE", name)
@@ -126,10 +137,9 @@ async def put_script(
                 """,
                 name, number, source, timeout_seconds, json.dumps(limits),
             )
-            if not created:
-                await conn.execute(
-                    "UPDATE scripts SET current_version = $2, updated_at = now() WHERE name = $1", name, number
-                )
+            await conn.execute(
+                "UPDATE scripts SET current_version = $2, updated_at = now() WHERE name = $1", name, number
+            )
             return PutResult(created=bool(created), version=_version(row))
     raise RuntimeError(f"could not store script {name!r}: it kept being deleted concurrently")
 
@@ -220,6 +230,16 @@ async def delete_script(conn: asyncpg.Connection, name: str) -> bool:
         if route_ids:
             raise ScriptInUse(name, route_ids)
         try:
+            await conn.execute(
+                """
+                INSERT INTO script_tombstones (name, last_version)
+                SELECT $1, max(version) FROM script_versions WHERE script_name = $1
+                ON CONFLICT (name) DO UPDATE
+                    SET last_version = greatest(script_tombstones.last_version, excluded.last_version),
+                        deleted_at = now()
+                """,
+                name,
+            )
             await conn.execute("DELETE FROM scripts WHERE name = $1", name)
         except asyncpg.ForeignKeyViolationError:
             # A route was added concurrently after our check.

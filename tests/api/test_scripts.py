@@ -108,6 +108,22 @@ async def test_delete_refused_while_a_route_uses_it(api):
     assert await api.db.fetchval("SELECT count(*) FROM script_versions") == 0
 
 
+async def test_recreated_script_never_reuses_a_version_number(api):
+    # Nodes cache compiled scripts by (name, version): a reused number would
+    # let them keep running the deleted source.
+    await api.client.put("/scripts/again", {"source": "1"})
+    await api.client.put("/scripts/again", {"source": "2"})
+    assert (await api.client.delete("/scripts/again")).status == 204
+    reply = await api.client.put("/scripts/again", {"source": "3"})
+    assert reply.status == 201 and reply.json["created"] is True and reply.json["version"] == 3
+    assert api.cache.get(ScriptKey("again", 3)) is not None
+    detail = (await api.client.get("/scripts/again")).json
+    assert [v["version"] for v in detail["versions"]] == [3] and detail["current_version"] == 3
+    assert (await api.client.get("/scripts/again/versions/1")).status == 404
+    assert (await api.client.delete("/scripts/again")).status == 204
+    assert (await api.client.put("/scripts/again", {"source": "4"})).json["version"] == 4
+
+
 UPLOAD_ERRORS = [
     ({"sorce": "1"}, "unknown field 'sorce'"),
     ({}, "source: this field is required"),
