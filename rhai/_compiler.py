@@ -53,6 +53,8 @@ def typeis(x, t):
 
 def and_(*xs):
     xs = [x for x in xs if x is not None]
+    if not xs:
+        return None
     if len(xs) == 1:
         return xs[0]
     return P.BoolOp(P.And(), list(xs))
@@ -86,9 +88,10 @@ def locate(node, pos):
 
 
 class VarInfo:
-    __slots__ = ("name", "py", "const", "shared", "key", "dyn")
+    __slots__ = ("name", "py", "const", "shared", "key", "dyn", "ty")
 
     def __init__(self, name, py, const=False, shared=False, key=None, dyn=False):
+        self.ty = None
         self.name = name
         self.py = py
         self.const = const
@@ -119,11 +122,21 @@ class Fn:
     def nvars(self):
         return sum(len(s) for s in self.scopes)
 
-    def declare(self, name, key, const=False):
+    def declare(self, name, key, const=False, ty=None):
         n = self.names.get(name, 0)
         self.names[name] = n + 1
         py = f"v_{name}" if n == 0 else f"v_{name}_{n}"
         vi = VarInfo(name, py, const, key in self.comp.shared_keys, key)
+        vt = self.comp.vtypes
+        if vi.shared:
+            ty = None
+        if key not in vt:
+            vt[key] = ty
+        elif vt[key] != ty:
+            if vt[key] is not None:
+                self.comp.dirty = True
+            vt[key] = None
+        vi.ty = vt[key]
         self.scopes[-1][name] = vi
         return vi
 
@@ -157,6 +170,9 @@ class Compiler:
         self.max_map_size = max_map_size
         self.shared_keys = set()
         self.new_shared = set()
+        self.vtypes = {}
+        self.dirty = False
+        self.no_types = False
         self.defs = []
         self.nanon = 0
         self.fn_names = {name for (name, _) in program.fns}
@@ -182,14 +198,19 @@ class Compiler:
         """Compile a top-level unit, recompiling if closures discovered shared variables."""
         saved_defs = len(self.defs)
         saved_anon = self.nanon
-        for _ in range(3):
+        for attempt in range(12):
             self.new_shared = set()
+            self.dirty = False
+            if attempt == 11:
+                self.no_types = True
             node = make()
-            if not (self.new_shared - self.shared_keys):
+            if not (self.new_shared - self.shared_keys) and not self.dirty:
+                self.no_types = False
                 return node
             self.shared_keys |= self.new_shared
             del self.defs[saved_defs:]
             self.nanon = saved_anon
+        self.no_types = False
         return node
 
     @staticmethod
@@ -303,7 +324,7 @@ class Compiler:
         else:
             stmts, e = self.expr(f, s.value)
             e = self.copy_if_alias(s.value, e)
-        vi = f.declare(s.name, (id(s), s.name), s.const)
+        vi = f.declare(s.name, (id(s), s.name), s.const, None if s.value is None else self.stype(f, s.value))
         out = stmts + self.var_limit(f)
         if vi.shared:
             out.append(assign(vi.py, call("_Shared", e)))
@@ -318,7 +339,32 @@ class Compiler:
             return attr(N(vi.py), "v")
         return N(vi.py)
 
-    def write_var(self, vi, value):
+    def stype(self, f, node):
+        if self.no_types:
+            return None
+        if isinstance(node, A.Const):
+            return "int" if type(node.value) is int else None
+        if isinstance(node, A.ArrayLit):
+            return "list"
+        if isinstance(node, A.Var):
+            vi = f.lookup(node.name)
+            return None if vi is None or vi.shared else vi.ty
+        if isinstance(node, A.Binary):
+            if node.op in _ARITH_HELPER and self.stype(f, node.left) == "int" and self.stype(f, node.right) == "int":
+                return "int"
+            return None
+        if isinstance(node, A.Unary):
+            if node.op in "-+" and self.stype(f, node.expr) == "int":
+                return "int"
+        return None
+
+    def demote(self, vi, ty):
+        if vi.ty is not None and ty != vi.ty and vi.key is not None:
+            self.vtypes[vi.key] = None
+            self.dirty = True
+
+    def write_var(self, vi, value, ty=None):
+        self.demote(vi, ty)
         if vi.shared:
             return P.Assign([P.Attribute(N(vi.py), "v", P.Store())], value)
         return assign(vi.py, value)
@@ -372,7 +418,16 @@ class Compiler:
                         raise ParseError("AssignmentToConstant", f"Cannot assign to constant {t.name}", t.pos,
                                          variable=t.name)
                     cur = self.read_var(vi)
-                    writer = lambda v: self.write_var(vi, v)  # noqa: E731
+                    vty = self.stype(f, s.value)
+                    if op == "=":
+                        nty = vty
+                    elif op == "+=" and vi.ty == "list":
+                        nty = "list"
+                    elif vi.ty == "int" and vty == "int" and op[:-1] in _ARITH_HELPER:
+                        nty = "int"
+                    else:
+                        nty = None
+                    writer = lambda v: self.write_var(vi, v, nty)  # noqa: E731
             vs, ve = self.expr(f, s.value)
             if op == "=":
                 return vs + [writer(self.copy_if_alias(s.value, ve))]
@@ -381,9 +436,11 @@ class Compiler:
                 tv = f.tmp()
                 vs = vs + [assign(tv, ve)]
                 ve = N(tv)
-            return vs + [writer(self.binop_expr(f, bop, cur, ve, inplace=True))]
+            ta = self.stype(f, t) if isinstance(t, A.Var) else None
+            return vs + [writer(self.binop_expr(f, bop, cur, ve, inplace=True, ta=ta, tb=self.stype(f, s.value)))]
         # index / property chain
         root, steps = self.flatten(t)
+        rootty = None
         if isinstance(root, A.This):
             f.this_write = True
             rootread = call("_this", N("this_"))
@@ -397,7 +454,8 @@ class Compiler:
                 if vi.const:
                     return [P.Raise(call("_constmod", C(root.name)), None)]
                 rootread = self.read_var(vi)
-                writer = lambda v: self.write_var(vi, v)  # noqa: E731
+                writer = lambda v: self.write_var(vi, v, vi.ty)  # noqa: E731
+                rootty = vi.ty
         else:
             raise ParseError("AssignmentToInvalidLHS", "Expression cannot be assigned to", t.pos)
         out = []
@@ -423,7 +481,10 @@ class Compiler:
                 tv = f.tmp()
                 out.append(assign(tv, ve))
                 ve = N(tv)
-            curv = call("_getpath", rootread, P.Tuple([P.Tuple([C(k), e], P.Load()) for k, e in keys], P.Load()))
+            if len(keys) == 1 and keys[0][0] == "i" and isinstance(rootread, P.Name):
+                curv = self.index_expr(f, rootread, keys[0][1], rootty, None)
+            else:
+                curv = call("_getpath", rootread, P.Tuple([P.Tuple([C(k), e], P.Load()) for k, e in keys], P.Load()))
             tc = f.tmp()
             out.append(assign(tc, curv))
             ve = self.binop_expr(f, op[:-1], N(tc), ve, inplace=True)
@@ -435,8 +496,16 @@ class Compiler:
             fast = P.Try(
                 [P.Assign([P.Subscript(r, k, P.Store())], N(tv))],
                 [P.ExceptHandler(N("IndexError"), None, [P.Expr(call("_setidx", r, k, N(tv)))])], [], [])
-            test = and_(typeis(r, "list"), None if is_int_const(k) else typeis(k, "int"))
+            kty = self.stype(f, steps[0].idx)
+            test = and_(None if rootty == "list" else typeis(r, "list"),
+                        None if (is_int_const(k) or kty == "int") else typeis(k, "int"))
+            if test is None:
+                out.append(fast)
+                return out
             slow = writer(call("_setidx", r, k, N(tv)))
+            if rootty != "list" and not self.max_map_size:
+                slow = P.If(and_(typeis(r, "dict"), typeis(k, "str")),
+                            [P.Assign([P.Subscript(r, k, P.Store())], N(tv))], [slow])
             out.append(P.If(test, [fast], [slow]))
             return out
         path = P.Tuple([P.Tuple([C(k), e], P.Load()) for k, e in keys], P.Load())
@@ -485,6 +554,8 @@ class Compiler:
         return stmts, exprs
 
     def e_Const(self, f, e):
+        if type(e.value) is Char:
+            return [], call("_Char", C(str(e.value)))
         return [], C(e.value)
 
     def e_Var(self, f, e):
@@ -538,26 +609,41 @@ class Compiler:
             return s, ifexp(typeis(x, "bool"), P.UnaryOp(P.Not(), x), call("_not", x))
         return s, call("_not", x)
 
-    def binop_expr(self, f, op, a, b, inplace=False):
+    def binop_expr(self, f, op, a, b, inplace=False, ta=None, tb=None):
         """Expression for a `op` b with inline fast paths; a, b evaluated once, in order."""
         if not simple(a) or not simple(b):
-            ta, tb = f.tmp(), f.tmp()
-            wa = a if simple(a) else P.NamedExpr(S(ta), a)
-            wb = b if simple(b) else P.NamedExpr(S(tb), b)
-            ra = a if simple(a) else N(ta)
-            rb = b if simple(b) else N(tb)
-            # force evaluation of both operands (no short-circuit) before the fast path test
-            pre = P.Tuple([wa, wb], P.Load())
-            inner = self.binop_expr(f, op, ra, rb, inplace)
-            return P.Subscript(P.Tuple([pre, inner], P.Load()), C(1), P.Load())
+            n1, n2 = f.tmp(), f.tmp()
+            wa = a if simple(a) else P.NamedExpr(S(n1), a)
+            wb = b if simple(b) else P.NamedExpr(S(n2), b)
+            ra = a if simple(a) else N(n1)
+            rb = b if simple(b) else N(n2)
+            inner = self.binop_expr(f, op, ra, rb, inplace, ta, tb)
+            # evaluate both operands (no short-circuit) before the fast-path test
+            if ta == "int" and tb == "int":
+                tests = [wa if not simple(a) else None, wb if not simple(b) else None]
+                tests = [t for t in tests if t is not None]
+                first = P.Compare(tests[0], [P.IsNot()], [N("_UNB")]) if len(tests) == 1 else P.BinOp(
+                    P.Compare(tests[0], [P.IsNot()], [N("_UNB")]), P.BitAnd(),
+                    P.Compare(tests[1], [P.IsNot()], [N("_UNB")]))
+                return ifexp(first, inner, C(None))
+            ca = typeis(wa, "int") if ta != "int" else P.Compare(wa, [P.IsNot()], [N("_UNB")])
+            cb = typeis(wb, "int") if tb != "int" else P.Compare(wb, [P.IsNot()], [N("_UNB")])
+            if isinstance(inner, P.IfExp):
+                # inner = fast if (checks...) else slow: replace the type checks with the forced pair
+                rest = self.binop_expr(f, op, ra, rb, inplace, "int", "int")
+                slow = inner.orelse
+                if isinstance(rest, P.IfExp):
+                    return ifexp(and_(P.BinOp(ca, P.BitAnd(), cb), rest.test), rest.body, slow)
+                return ifexp(P.BinOp(ca, P.BitAnd(), cb), rest, slow)
+            return P.Subscript(P.Tuple([P.Tuple([wa, wb], P.Load()), inner], P.Load()), C(1), P.Load())
         helper = _ARITH_HELPER.get(op) or _CMP_HELPER[op]
         if inplace and op == "+":
             helper = "_iadd"
         slow = call(helper, a, b)
         checks = []
-        if not is_int_const(a):
+        if not is_int_const(a) and ta != "int":
             checks.append(typeis(a, "int"))
-        if not is_int_const(b):
+        if not is_int_const(b) and tb != "int":
             checks.append(typeis(b, "int"))
         if op in _CMP:
             fast = P.Compare(a, [_CMP[op]()], [b])
@@ -567,8 +653,13 @@ class Compiler:
         if op in ("+", "-", "*"):
             r = f.tmp()
             pyop = {"+": P.Add, "-": P.Sub, "*": P.Mult}[op]()
+            if op == "+" and (isinstance(a, P.Constant) and type(a.value) is str or
+                              isinstance(b, P.Constant) and type(b.value) is str):
+                return self.str_add(f, a, b, slow)
             calc = P.NamedExpr(S(r), P.BinOp(a, pyop, b))
             rng = P.Compare(C(INT_MIN), [P.LtE(), P.LtE()], [calc, C(INT_MAX)])
+            if op == "+" and checks and ta is None and tb is None:
+                slow = self.str_add(f, a, b, slow)
             return ifexp(and_(*checks, rng), N(r), slow)
         if op == "%":
             conds = list(checks)
@@ -591,17 +682,27 @@ class Compiler:
             return ifexp(and_(*checks), P.BinOp(a, pyop, b), slow)
         return slow
 
+    def str_add(self, f, a, b, slow):
+        checks = [typeis(x, "str") for x in (a, b) if not (isinstance(x, P.Constant) and type(x.value) is str)]
+        if self.max_string_size:
+            r = f.tmp()
+            lim = P.Compare(call("len", P.NamedExpr(S(r), P.BinOp(a, P.Add(), b))), [P.LtE()],
+                            [C(self.max_string_size // 4)])
+            return ifexp(and_(*checks, lim), N(r), slow)
+        return ifexp(and_(*checks), P.BinOp(a, P.Add(), b), slow)
+
     def e_Binary(self, f, e):
         stmts, (a, b) = self.seq(f, [e.left, e.right])
-        return stmts, self.binop_expr(f, e.op, a, b)
+        return stmts, self.binop_expr(f, e.op, a, b, ta=self.stype(f, e.left), tb=self.stype(f, e.right))
 
     def cond_expr(self, f, node):
         s, x = self.expr(f, node)
         if self.is_bool(node):
             return s, x
-        if isinstance(x, P.Constant):
-            return s, call("_cond", x)
-        return s, call("_cond", x)
+        t = f.tmp()
+        fast = is_(P.NamedExpr(S(t), x), C(True))
+        slow = and_(P.Compare(N(t), [P.IsNot()], [C(False)]), call("_cond", N(t)))
+        return s, P.BoolOp(P.Or(), [fast, slow])
 
     def is_bool(self, node):
         if isinstance(node, A.Binary):
@@ -642,7 +743,10 @@ class Compiler:
 
     def e_In(self, f, e):
         stmts, (a, b) = self.seq(f, [e.left, e.right])
-        x = call("_contains", b, a)
+        if isinstance(a, P.Name) and isinstance(b, P.Name):
+            x = ifexp(and_(typeis(b, "dict"), typeis(a, "str")), P.Compare(a, [P.In()], [b]), call("_contains", b, a))
+        else:
+            x = call("_contains", b, a)
         if e.negate:
             x = P.UnaryOp(P.Not(), x)
         return stmts, x
@@ -655,9 +759,9 @@ class Compiler:
         if e.safe:
             return self.safe_step(f, e)
         stmts, (o, i) = self.seq(f, [e.obj, e.idx])
-        return stmts, self.index_expr(f, o, i)
+        return stmts, self.index_expr(f, o, i, self.stype(f, e.obj), self.stype(f, e.idx))
 
-    def index_expr(self, f, o, i):
+    def index_expr(self, f, o, i, oty=None, ity=None):
         if not simple(o):
             t = f.tmp()
             wo, o = P.NamedExpr(S(t), o), N(t)
@@ -668,16 +772,24 @@ class Compiler:
             t2 = f.tmp()
             pre.append(P.NamedExpr(S(t2), i))
             i = N(t2)
-        checks = [typeis(wo, "list")]
+        first = typeis(wo, "list") if oty != "list" or wo is not o else P.Compare(wo, [P.IsNot()], [N("_UNB")])
+        checks = [first]
         if pre:
-            checks = [P.Subscript(P.Tuple([*pre, typeis(wo, "list")], P.Load()), C(-1), P.Load())]
-        if not is_int_const(i):
+            checks = [P.Subscript(P.Tuple([*pre, first], P.Load()), C(-1), P.Load())]
+        if oty == "list" and not pre and wo is o:
+            checks = []
+        if not is_int_const(i) and ity != "int":
             checks.append(typeis(i, "int"))
         if is_int_const(i) and i.value >= 0:
             checks.append(P.Compare(i, [P.Lt()], [call("len", o)]))
         else:
             checks.append(P.Compare(C(0), [P.LtE(), P.Lt()], [i, call("len", o)]))
-        return ifexp(and_(*checks), P.Subscript(o, i, P.Load()), call("_idx", o, i))
+        slow = call("_idx", o, i)
+        if oty != "list":
+            slow = ifexp(and_(typeis(o, "dict"), typeis(i, "str")), call(attr(o, "get"), i), slow)
+        if not checks:
+            return P.Subscript(o, i, P.Load())
+        return ifexp(and_(*checks), P.Subscript(o, i, P.Load()), slow)
 
     def safe_step(self, f, e):
         s, o = self.expr(f, e.obj)
@@ -822,11 +934,8 @@ class Compiler:
         name = e.name
         n = len(e.args)
         d = N("_d")
-        if name == "call" and n >= 1:
+        if name == "call":
             stmts, xs = self.args(f, e.args)
-            if isinstance(objnode, A.Var) or objnode is None:
-                # f.call(args) where the receiver is the function pointer
-                pass
             r = call("_callmfp", d, o, *xs)
             return self.with_wb(f, stmts, r, lv)
         if name == "curry":
@@ -843,13 +952,23 @@ class Compiler:
         if objnode is not None and self.is_const_var(f, objnode):
             return stmts, call("_callmc", d, C(name), o, *xs)
         # inline fast paths for the hottest natives
-        if name == "push" and n == 1 and isinstance(o, P.Name) and not self.max_array_size and not (("push", 2) in self.prog.fns):
+        if name == "push" and n == 1 and isinstance(o, P.Name) and not (("push", 1) in self.prog.fns):
             x = xs[0]
             if not simple(x):
                 t = f.tmp()
                 stmts = stmts + [assign(t, x)]
                 x = N(t)
-            return stmts, ifexp(typeis(o, "list"), call(attr(o, "append"), x), call("_callm", d, C(name), o, x))
+            test = None
+            if objnode is None or self.stype(f, objnode) != "list":
+                test = typeis(o, "list")
+            if self.max_array_size:
+                lim = P.Compare(call("len", o), [P.Lt()], [C(self.max_array_size)])
+                if not isinstance(e.args[0], A.Const):
+                    lim = and_(lim, is_(call("type", x), N("int")))
+                test = and_(test, lim)
+            if test is None:
+                return stmts, call(attr(o, "append"), x)
+            return stmts, ifexp(test, call(attr(o, "append"), x), call("_callm", d, C(name), o, x))
         if name == "len" and n == 0 and isinstance(o, P.Name):
             return stmts, ifexp(typeis(o, "list"), call("len", o), call("_callm", d, C(name), o))
         r = call("_callm", d, C(name), o, *xs)
@@ -953,21 +1072,22 @@ class Compiler:
 
     def e_For(self, f, e, want=True):
         t = self.loop_result(f, want)
-        if isinstance(e.iter, A.RangeE):
+        rng = isinstance(e.iter, A.RangeE)
+        if rng:
             s, (a, b) = self.seq(f, [e.iter.left, e.iter.right])
             it = call("_prange", a, b, C(e.iter.inclusive))
         else:
             s, x = self.expr(f, e.iter)
             it = call("_iter", x)
         f.scopes.append({})
-        vi = f.declare(e.var, (id(e), e.var))
-        ii = f.declare(e.ivar, (id(e), e.ivar)) if e.ivar else None
+        vi = f.declare(e.var, (id(e), e.var), ty="int" if rng else None)
+        ii = f.declare(e.ivar, (id(e), e.ivar), ty="int") if e.ivar else None
         pre = self.var_limit(f)
         bs, _ = self.block_value(f, e.body, False)
         f.scopes.pop()
         f.loops.pop()
         out = s + pre + [assign(t, C(None))]
-        head = [P.Expr(call("_tick"))]
+        head = []
         if vi.shared:
             out.append(assign(vi.py, call("_Shared", C(None))))
             xt = f.tmp()
@@ -987,7 +1107,9 @@ class Compiler:
             it = call("enumerate", it)
         else:
             target = target_x
-        out.append(P.For(target, it, head + bs, [], None))
+        ch = f.tmp()
+        inner = P.For(target, N(ch), head + bs, [P.Continue()], None)
+        out.append(P.For(S(ch), call("_chunks", it), [inner, P.Break()], [], None))
         return out, N(t)
 
     def e_Break(self, f, e, want=True):
@@ -1089,7 +1211,10 @@ Compiler.e__Raw = _e_raw
 def compile_program(program, registry, **opts):
     comp = Compiler(program, registry, **opts)
     mod = comp.build()
+    import warnings
     try:
-        return compile(mod, "<rhai>", "exec")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return compile(mod, "<rhai>", "exec")
     except RecursionError:
         raise ParseError("ExprTooDeep", "Expression exceeds maximum complexity", None) from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from itertools import chain, repeat
+from itertools import chain, islice, repeat
 
 from . import _runtime as R
 from ._errors import UNCATCHABLE, EvalAltResult, Position, err
@@ -22,7 +22,7 @@ _BASE = {
     "_eq": R.eq, "_ne": R.ne, "_lt": R.lt, "_le": R.le, "_gt": R.gt, "_ge": R.ge,
     "_neg": R.neg, "_pos": R.pos, "_not": R.lnot, "_cond": R.cond, "_cp": R.cp,
     "_contains": R.contains, "_range": R.mkrange, "_idx": R.idx, "_iter": R.iterate,
-    "_throw": R.throw_error, "_type_of": type_of,
+    "_throw": R.throw_error, "_type_of": type_of, "_Char": Char,
 }
 
 TICK_CHUNK = 1024
@@ -152,7 +152,7 @@ class RunCtx:
     def make_globals(self):
         g = dict(_BASE)
         g.update(
-            _tick=self.make_ticker(), _MAXD=self.engine._max_call_levels or sys.maxsize,
+            _tick=self.make_ticker(), _chunks=self.chunks, _MAXD=self.engine._max_call_levels or sys.maxsize,
             _so=_so, _wrapfn=_wrapfn, _retwb=_retwb, _toomanyvars=_toomanyvars, _catch=_catch,
             _this=_this, _constmod=_constmod, _strip=_strip, _prange=_prange, _swrange=_swrange,
             _swmatch=_exact_eq, _mkclosure=_mkclosure, _fnptr=_fnptr, _mkfnptr=_mkfnptr, _curry=_curry,
@@ -192,7 +192,26 @@ class RunCtx:
                 yield repeat(None, chunk)
                 ops += chunk
 
-        return chain.from_iterable(gen()).__next__
+        self.tick_it = it = chain.from_iterable(gen())
+        return it.__next__
+
+    def chunks(self, it):
+        """Iterate in batches, charging one operation per item before each batch."""
+        tick_it = self.tick_it
+        if type(it) is range or type(it) is list:
+            n = len(it)
+            for k in range(0, n, 1024):
+                piece = it[k:k + 1024]
+                next(islice(tick_it, len(piece) - 1, None))
+                yield piece
+            return
+        it = iter(it)
+        while True:
+            piece = list(islice(it, 1024))
+            if not piece:
+                return
+            next(islice(tick_it, len(piece) - 1, None))
+            yield piece
 
     # -------------------------------------------------------------- sizes
     def check_str(self, s):
@@ -403,8 +422,11 @@ class RunCtx:
                     return WB(r, self.check_any(ref.v))
                 return r
             if nat.ctx:
-                return nat.fn(self, d, *args)
-            r = nat.fn(*args)
+                r = nat.fn(self, d, *args)
+            else:
+                r = nat.fn(*args)
+            if not nat.pure and (self.max_arr or self.max_map or self.max_str) and args:
+                self.check_any(args[0])
         except EvalAltResult:
             raise
         except RecursionError:

@@ -1,0 +1,201 @@
+"""Rhai engine vs hand-written CPython on five workloads.
+
+Run: python bench/rhai_bench.py   (engine runs with limits ON: op counting,
+call-depth, expression-depth, string/array/map size limits, wall-clock limit).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import rhai  # noqa: E402
+
+FIB = """
+fn fib(n) { if n < 2 { n } else { fib(n - 1) + fib(n - 2) } }
+fib(25)
+"""
+
+
+def py_fib():
+    def fib(n):
+        if n < 2:
+            return n
+        return fib(n - 1) + fib(n - 2)
+    return fib(25)
+
+
+LOOP = """
+let s = 0;
+for i in 0..1000000 { s += i; }
+s
+"""
+
+
+def py_loop():
+    s = 0
+    for i in range(0, 1000000):
+        s += i
+    return s
+
+
+SIEVE = """
+let n = 1000000;
+let flags = [];
+for i in 0..=n { flags.push(true); }
+let count = 0;
+for i in 2..=n {
+    if flags[i] {
+        count += 1;
+        let j = i * i;
+        while j <= n { flags[j] = false; j += i; }
+    }
+}
+count
+"""
+
+
+def py_sieve():
+    n = 1000000
+    flags = []
+    for i in range(0, n + 1):
+        flags.append(True)
+    count = 0
+    for i in range(2, n + 1):
+        if flags[i]:
+            count += 1
+            j = i * i
+            while j <= n:
+                flags[j] = False
+                j += i
+    return count
+
+
+MATRIX = """
+let n = 50;
+let a = []; let b = [];
+for i in 0..n {
+    let ra = []; let rb = [];
+    for j in 0..n { ra.push(i + j); rb.push(i - j); }
+    a.push(ra); b.push(rb);
+}
+let c = [];
+for i in 0..n {
+    let row = [];
+    for j in 0..n {
+        let s = 0;
+        for k in 0..n { s += a[i][k] * b[k][j]; }
+        row.push(s);
+    }
+    c.push(row);
+}
+c[10][20] + c[49][49]
+"""
+
+
+def py_matrix():
+    n = 50
+    a = []
+    b = []
+    for i in range(n):
+        ra = []
+        rb = []
+        for j in range(n):
+            ra.append(i + j)
+            rb.append(i - j)
+        a.append(ra)
+        b.append(rb)
+    c = []
+    for i in range(n):
+        row = []
+        for j in range(n):
+            s = 0
+            for k in range(n):
+                s += a[i][k] * b[k][j]
+            row.append(s)
+        c.append(row)
+    return c[10][20] + c[49][49]
+
+
+STRMAP = """
+let m = #{};
+let words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"];
+for i in 0..30000 {
+    let k = words[i % 8] + "-" + (i % 50);
+    if k in m { m[k] += 1; } else { m[k] = 1; }
+}
+let out = "";
+for k in m.keys() { out += k; out += "="; out += m[k]; out += ";"; }
+out.len()
+"""
+
+
+def py_strmap():
+    m = {}
+    words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"]
+    for i in range(30000):
+        k = words[i % 8] + "-" + str(i % 50)
+        if k in m:
+            m[k] += 1
+        else:
+            m[k] = 1
+    out = ""
+    for k in sorted(m):
+        out += k
+        out += "="
+        out += str(m[k])
+        out += ";"
+    return len(out)
+
+
+WORKLOADS = [
+    ("fib(25)", FIB, py_fib),
+    ("loop 1e6", LOOP, py_loop),
+    ("sieve 1e6", SIEVE, py_sieve),
+    ("matmul 50", MATRIX, py_matrix),
+    ("string/map", STRMAP, py_strmap),
+]
+
+
+def make_engine():
+    e = rhai.Engine()
+    e.set_max_operations(1_000_000_000)
+    e.set_max_call_levels(64)
+    e.set_max_string_size(10_000_000)
+    e.set_max_array_size(10_000_000)
+    e.set_max_map_size(1_000_000)
+    e.set_time_limit(120)
+    return e
+
+
+def best(fn, repeat):
+    t = []
+    r = None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        r = fn()
+        t.append(time.perf_counter() - t0)
+    return min(t), r
+
+
+def main():
+    repeat = int(os.environ.get("RHAI_BENCH_REPEAT", "3"))
+    engine = make_engine()
+    worst = 0.0
+    print(f"{'workload':<12} {'rhai (s)':>10} {'python (s)':>11} {'ratio':>7}")
+    for name, script, pyfn in WORKLOADS:
+        ast = engine.compile(script)
+        tr, rr = best(lambda: engine.eval_ast(ast), repeat)
+        tp, rp = best(pyfn, repeat)
+        assert rr == rp, (name, rr, rp)
+        ratio = tr / tp
+        worst = max(worst, ratio)
+        print(f"{name:<12} {tr:>10.4f} {tp:>11.4f} {ratio:>7.2f}x")
+    print(f"worst ratio: {worst:.2f}x (target <= 1.5x)")
+
+
+if __name__ == "__main__":
+    main()
