@@ -8,6 +8,7 @@ script names and route paths.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
 
 import pytest
@@ -181,3 +182,43 @@ def test_executions_list_filters_by_script_route_and_status(client):
     rest = client.api("GET", "/executions", query={"script": "filtered", "limit": "2", "before": page["next"]}).json
     assert [e["id"] for e in rest["executions"]] == [ids["0"][0]]
     assert rest["next"] is None
+
+
+def test_concurrent_posts_with_one_idempotency_key_share_one_execution(client):
+    client.deploy("once-concurrent", "request.json.n", "POST", "/once-concurrent", dispatch_mode="async")
+    headers = {"Idempotency-Key": f"k-{uuid.uuid4()}"}
+    ids = []
+    threads = [threading.Thread(target=lambda: ids.append(
+        accept(client, "POST", "/once-concurrent", json_body={"n": 7}, headers=headers))) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert len(ids) == 6 and len(set(ids)) == 1, ids
+    assert client.wait_for_status(ids[0], "succeeded")["result"] == 7
+    assert [e["id"] for e in client.list_executions(script="once-concurrent")] == ids[:1]
+
+
+def test_async_timeout_is_retried_then_dead_lettered(client):
+    client.deploy("sleepy", "loop { }", "POST", "/sleepy", dispatch_mode="async", max_attempts=2,
+                  timeout_seconds=0.2, limits={"max_operations": 1_000_000_000})
+    execution_id = accept(client, "POST", "/sleepy")
+    record = client.wait_for_status(execution_id)
+    assert record["status"] == "dead_lettered", record
+    assert record["attempts"] == 2
+    assert record["error"]["kind"] == "timeout"
+    assert record["http_status"] == 504
+
+
+def test_dead_letter_retry_on_a_chosen_version(client):
+    client.deploy("pinned", '"good v1"', "POST", "/pinned", dispatch_mode="async", max_attempts=1)
+    assert client.put_script("pinned", "broken_call()").json["version"] == 2
+    execution_id = accept(client, "POST", "/pinned")
+    record = client.wait_for_status(execution_id)
+    assert record["status"] == "dead_lettered" and record["version"] == 2, record
+
+    retry = client.api("POST", f"/dead-letters/{execution_id}/retry", json_body={"version": 1})
+    assert retry.status == 202, retry
+    record = client.wait_for_status(execution_id, ("succeeded", "dead_lettered", "failed"))
+    assert record["status"] == "succeeded", record
+    assert (record["version"], record["result"]) == (1, "good v1")

@@ -6,6 +6,8 @@ test uses its own script names and route paths, so they do not interfere.
 
 from __future__ import annotations
 
+import http.client
+import json
 import uuid
 
 import pytest
@@ -283,3 +285,40 @@ def test_compile_error_on_upload_is_422_with_position_and_keeps_the_old_version(
     assert error["line"] == 2
     assert isinstance(error["column"], int) and error["column"] >= 1
     assert client.call("GET", "/compiles").text == "ok"
+
+
+def test_chunked_body_over_the_limit_is_413(client):
+    client.deploy("upload-chunked", "request.body.len()", "POST", "/upload-chunked")
+    conn = http.client.HTTPConnection(client.host, client.port, timeout=10)
+    try:
+        # No Content-Length: the limit is enforced while reading.
+        conn.request("POST", "/upload-chunked", body=iter([b"x" * 600, b"y" * 600]), encode_chunked=True)
+        response = conn.getresponse()
+        assert response.status == 413
+        assert json.loads(response.read())["error"]["execution_id"] == response.getheader("x-picloud-execution-id")
+    finally:
+        conn.close()
+    conn = http.client.HTTPConnection(client.host, client.port, timeout=10)
+    try:
+        conn.request("POST", "/upload-chunked", body=iter([b"x" * 600, b"y" * 300]), encode_chunked=True)
+        response = conn.getresponse()
+        assert (response.status, response.read()) == (200, b"900")
+    finally:
+        conn.close()
+
+
+def test_any_method_route_sees_the_method(client):
+    client.deploy("any-method", "request.method", "ANY", "/any-method")
+    for method in ("GET", "POST", "PATCH", "DELETE"):
+        reply = client.call(method, "/any-method")
+        assert reply.status == 200, reply
+        assert reply.text == method
+
+
+def test_sync_execution_record_keeps_logs(client):
+    client.deploy("chatty", 'print("one"); let x = 2; print(`two=${x}`); x', "GET", "/chatty")
+    reply = client.call("GET", "/chatty")
+    assert reply.status == 200 and reply.json == 2, reply
+    record = client.get_execution(reply.execution_id).json
+    assert record["logs"] == ["one", "two=2"]
+    assert record["result"] == 2
