@@ -660,21 +660,23 @@ class Compiler:
             rng = P.Compare(C(INT_MIN), [P.LtE(), P.LtE()], [calc, C(INT_MAX)])
             if op == "+" and checks and ta is None and tb is None:
                 slow = self.str_add(f, a, b, slow)
-            return ifexp(and_(*checks, rng), N(r), slow)
+            return ifexp(and_(*checks, rng), N(r), slow)  # rng always present
         if op == "%":
             conds = list(checks)
             if not (is_int_const(a) and a.value >= 0):
                 conds.append(P.Compare(a, [P.GtE()], [C(0)]))
             if not (is_int_const(b) and b.value > 0):
                 conds.append(P.Compare(b, [P.Gt()], [C(0)]))
-            return ifexp(and_(*conds), P.BinOp(a, P.Mod(), b), slow)
+            test = and_(*conds)
+            return P.BinOp(a, P.Mod(), b) if test is None else ifexp(test, P.BinOp(a, P.Mod(), b), slow)
         if op == "/":
             conds = list(checks)
             if not (is_int_const(a) and a.value >= 0):
                 conds.append(P.Compare(a, [P.GtE()], [C(0)]))
             if not (is_int_const(b) and b.value > 0):
                 conds.append(P.Compare(b, [P.Gt()], [C(0)]))
-            return ifexp(and_(*conds), P.BinOp(a, P.FloorDiv(), b), slow)
+            test = and_(*conds)
+            return P.BinOp(a, P.FloorDiv(), b) if test is None else ifexp(test, P.BinOp(a, P.FloorDiv(), b), slow)
         if op in ("&", "|", "^"):
             if not checks:
                 return P.BinOp(a, {"&": P.BitAnd, "|": P.BitOr, "^": P.BitXor}[op](), b)

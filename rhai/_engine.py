@@ -330,5 +330,11 @@ def _guard(fn):
     """Run a compile step so that Python recursion limits surface as Rhai errors."""
     try:
         return fn()
+    except EvalAltResult:
+        raise
     except RecursionError:
         raise ParseError("ExprTooDeep", "Expression exceeds maximum complexity", Position.NONE) from None
+    except MemoryError:
+        raise ParseError("ExprTooDeep", "Expression exceeds maximum complexity", Position.NONE) from None
+    except Exception as ex:  # an engine bug must not leak a Python exception
+        raise err("ErrorSystem", f"System error: {type(ex).__name__}: {ex}", Position.NONE) from None
