@@ -1052,7 +1052,7 @@ class Compiler:
             body = [tick] + cs + [P.If(P.UnaryOp(P.Not(), cx), [P.Break()], [])] + bs
             loop = P.While(C(True), body, [])
         else:
-            loop = P.While(cx, [tick] + bs, [])
+            loop = P.While(cx, [tick] + bs, [])  # body never empty (tick)
         return [assign(t, C(None)), loop], N(t)
 
     def e_Loop(self, f, e, want=True):
@@ -1110,7 +1110,7 @@ class Compiler:
         else:
             target = target_x
         ch = f.tmp()
-        inner = P.For(target, N(ch), head + bs, [P.Continue()], None)
+        inner = P.For(target, N(ch), (head + bs) or [P.Pass()], [P.Continue()], None)
         out.append(P.For(S(ch), call("_chunks", it), [inner, P.Break()], [], None))
         return out, N(t)
 

@@ -355,6 +355,10 @@ class Parser:
 
     def unary(self):
         t = self.tok
+        if t.kind in ("..", "..="):
+            self.next()
+            e = self.binary(141)
+            return A.RangeE(t.pos, A.Const(t.pos, 0), e, t.kind == "..=")
         if t.kind in ("-", "+", "!"):
             self.next()
             self.enter(t.pos)
