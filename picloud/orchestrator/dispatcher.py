@@ -37,6 +37,8 @@ from .ingress import cap_result
 
 log = logging.getLogger(__name__)
 
+MIN_IDLE_SECONDS = 0.05
+
 
 @attrs.frozen
 class RetryPolicy:
@@ -153,7 +155,9 @@ class Dispatcher:
                 continue  # there may be more due work right now
             due = await self._outbox.next_wake_time()
             delay = float("inf") if due is None else (due - self._clock.now()).total_seconds()
-            with trio.move_on_after(max(delay, 0.0)):
+            # Work can be due yet unclaimable for a moment (another node holds
+            # its row lock mid-claim): never spin on it.
+            with trio.move_on_after(max(delay, MIN_IDLE_SECONDS)):
                 await self._woken.wait()
 
     async def _reserve_slots(self) -> list[Slot]:

@@ -87,7 +87,7 @@ async def release_expired_leases(conn: asyncpg.Connection, now: dt.datetime) -> 
                next_attempt_at = $1::timestamptz, lease_owner = NULL, lease_expires_at = NULL,
                error = $2::jsonb,
                finished_at = CASE WHEN attempts >= max_attempts THEN $1::timestamptz END
-           WHERE status = 'running' AND lease_expires_at < $1::timestamptz""",
+           WHERE status = 'running' AND lease_expires_at <= $1::timestamptz""",
         now,
         NODE_LOST_ERROR,
     )
