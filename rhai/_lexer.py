@@ -200,7 +200,7 @@ class _Lexer:
         if word in RESERVED_WORDS:
             return Token("RESERVED", word, line, col)
         stripped = word.lstrip("_")
-        if not stripped[0].isalpha():
+        if not stripped or not stripped[0].isalpha():
             raise _lexerr("MalformedIdentifier", f"Variable name is not proper: '{word}'", Position(line, col))
         return Token("ID", word, line, col)
 
