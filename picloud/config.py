@@ -49,7 +49,7 @@ class Settings:
     """Seconds granted to drain in-flight work on SIGINT/SIGTERM."""
     executor_workers: int = 0
     """Scripts running at once; 0 means two per CPU core."""
-    executor_queue: int = 4
+    executor_queue: int = 16
     """Calls waiting per executor before sync calls are refused with 503."""
     max_body_bytes: int = 1 << 20
     """Largest request body a route accepts (413 above)."""
