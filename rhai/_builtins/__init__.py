@@ -1,20 +1,23 @@
-"""Core built-in function table (the language needs these; the full standard
-library is added later by registering more functions the same way)."""
+"""The standard library: every native function scripts can call, registered
+into one shared ``Registry`` (see docs/rhai.md, "Adding built-in functions")."""
 
 from __future__ import annotations
 
 from .._registry import Registry
-from . import core
+from . import arrays, core, json, maps, strings
 
 __all__ = ["default_registry"]
 
 _DEFAULT = None
+
+_MODULES = (strings, arrays, maps, json, core)
 
 
 def default_registry():
     global _DEFAULT
     if _DEFAULT is None:
         reg = Registry()
-        core.register(reg)
+        for mod in _MODULES:
+            mod.register(reg)
         _DEFAULT = reg
     return _DEFAULT
