@@ -270,4 +270,4 @@ def to_debug(v):
         return to_debug(v.v)
     if t is StepRange:
         return "range"
-    return type(v).__name__
+    return getattr(t, "rhai_text", None) or t.__name__

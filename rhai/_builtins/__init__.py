@@ -4,13 +4,13 @@ into one shared ``Registry`` (see docs/rhai.md, "Adding built-in functions")."""
 from __future__ import annotations
 
 from .._registry import Registry
-from . import arrays, blobs, core, json, maps, math, ranges, strings
+from . import arrays, blobs, core, json, maps, math, ranges, strings, time
 
 __all__ = ["default_registry"]
 
 _DEFAULT = None
 
-_MODULES = (strings, arrays, maps, json, math, ranges, blobs, core)
+_MODULES = (strings, arrays, maps, json, math, ranges, blobs, time, core)
 
 
 def default_registry():
