@@ -19,6 +19,8 @@ _CMP_HELPER = {"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge", "==": "_eq", "!
 _ARITH_HELPER = {"+": "_add", "-": "_sub", "*": "_mul", "/": "_div", "%": "_mod", "**": "_pow",
                  "<<": "_shl", ">>": "_shr", "&": "_band", "|": "_bor", "^": "_bxor"}
 _BOOL_OPS = frozenset(_CMP) | {"in"}
+_NONMUT = frozenset(("len", "is_empty", "contains", "index_of", "type_of", "keys", "values", "to_string",
+                     "to_debug", "get", "is_shared"))
 SPECIAL_CALLS = frozenset(("Fn", "call", "curry", "type_of", "print", "debug", "is_def_fn", "is_def_var",
                            "is_shared", "eval"))
 
@@ -74,6 +76,46 @@ def simple(e):
 
 def is_int_const(e):
     return isinstance(e, P.Constant) and type(e.value) is int
+
+
+# Static types: None = unknown; "int", "str", "bool", "float"; "list" = array of unknown
+# elements, "list:<T>" = array whose elements all have type T; "?" = no value yet
+# (bottom, e.g. the element type of an empty array literal).
+BOT = "?"
+_SCALAR = frozenset(("int", "str", "bool", "float"))
+_INTISH = frozenset(("int", BOT))
+
+
+def islist(t):
+    return t is not None and t.startswith("list")
+
+
+def elem_of(t):
+    if t is not None and t.startswith("list:"):
+        return t[5:]
+    return BOT if t == BOT else None
+
+
+def tjoin(a, b):
+    if a == b:
+        return a
+    if a == BOT:
+        return b
+    if b == BOT:
+        return a
+    if islist(a) and islist(b):
+        if a == "list" or b == "list":
+            return "list"
+        e = tjoin(a[5:], b[5:])
+        return "list" if e is None else "list:" + e
+    return None
+
+
+def tlist(e):
+    """Array type with element type e (nesting capped)."""
+    if e is None or e.count("list") >= 3:
+        return "list"
+    return "list:" + e
 
 
 def locate(node, pos):
@@ -132,11 +174,8 @@ class Fn:
             ty = None
         if key not in vt:
             vt[key] = ty
-        elif vt[key] != ty:
-            if vt[key] is not None:
-                self.comp.dirty = True
-            vt[key] = None
-        vi.ty = vt[key]
+        self.comp.note(key, ty)
+        vi.ty = None if vi.shared else vt[key]
         self.scopes[-1][name] = vi
         return vi
 
@@ -171,6 +210,7 @@ class Compiler:
         self.shared_keys = set()
         self.new_shared = set()
         self.vtypes = {}
+        self.seen = {}
         self.dirty = False
         self.no_types = False
         self.defs = []
@@ -201,9 +241,16 @@ class Compiler:
         for attempt in range(12):
             self.new_shared = set()
             self.dirty = False
+            self.seen = {}
             if attempt == 11:
                 self.no_types = True
             node = make()
+            vt = self.vtypes
+            for key, t in self.seen.items():
+                nt = tjoin(vt.get(key, BOT), t)
+                if nt != vt.get(key, BOT):
+                    vt[key] = nt
+                    self.dirty = True
             if not (self.new_shared - self.shared_keys) and not self.dirty:
                 self.no_types = False
                 return node
@@ -213,6 +260,39 @@ class Compiler:
         self.no_types = False
         return node
 
+    def note(self, key, ty):
+        """Record a value of static type ``ty`` written to the variable ``key``."""
+        if key is not None:
+            self.seen[key] = tjoin(self.seen.get(key, BOT), ty)
+
+    def note_elem(self, vi, ety):
+        """An element of static type ``ety`` stored into the array variable ``vi``."""
+        if vi is not None and islist(vi.ty):
+            self.note(vi.key, tlist(ety))
+
+    def note_mutated(self, vi):
+        """The array in ``vi`` (or something nested in it) was mutated in an unknown way."""
+        if vi is not None and islist(vi.ty):
+            self.note(vi.key, "list")
+
+    def root_var(self, f, node):
+        while isinstance(node, (A.Index, A.Prop)):
+            node = node.obj
+        if isinstance(node, A.Var):
+            vi = f.lookup(node.name)
+            if vi is not None and not vi.shared:
+                return vi
+        return None
+
+    def mutating(self, name, arity):
+        """Could a call of ``name`` mutate its first argument / receiver?"""
+        if name in _NONMUT and (name, arity) not in self.prog.fns:
+            for (n, _), nats in self.registry.by_key.items():
+                if n == name and any(not nat.pure or nat.host or nat.by_ref for nat in nats):
+                    return True
+            return False
+        return True
+
     @staticmethod
     def fn_pyname(name, arity):
         return f"f_{name}_{arity}"
@@ -221,7 +301,7 @@ class Compiler:
         """def pyname(_d, this_, *params): stack check; tick; try body except wrap."""
         head = [
             P.If(P.Compare(N("_d"), [P.Gt()], [N("_MAXD")]), [P.Raise(call("_so"), None)], []),
-            P.Expr(call("_tick")),
+            P.Expr(call("next", N("_T"))),
         ]
         handler = P.ExceptHandler(N("_E"), "_e", [P.Raise(call("_wrapfn", N("_e"), C(fname)), None)])
         body = head + [P.Try(stmts, [handler], [], [])]
@@ -323,7 +403,7 @@ class Compiler:
             stmts, e = [], C(None)
         else:
             stmts, e = self.expr(f, s.value)
-            e = self.copy_if_alias(s.value, e)
+            e = self.copy_if_alias(f, s.value, e)
         vi = f.declare(s.name, (id(s), s.name), s.const, None if s.value is None else self.stype(f, s.value))
         out = stmts + self.var_limit(f)
         if vi.shared:
@@ -343,25 +423,39 @@ class Compiler:
         if self.no_types:
             return None
         if isinstance(node, A.Const):
-            return "int" if type(node.value) is int else None
+            t = type(node.value)
+            return {int: "int", str: "str", bool: "bool", float: "float"}.get(t)
         if isinstance(node, A.ArrayLit):
-            return "list"
+            et = BOT
+            for x in node.items:
+                et = tjoin(et, self.stype(f, x))
+            return tlist(et)
         if isinstance(node, A.Var):
             vi = f.lookup(node.name)
             return None if vi is None or vi.shared else vi.ty
         if isinstance(node, A.Binary):
-            if node.op in _ARITH_HELPER and self.stype(f, node.left) == "int" and self.stype(f, node.right) == "int":
-                return "int"
+            if node.op in _CMP:
+                return "bool"
+            if node.op in _ARITH_HELPER:
+                tl, tr = self.stype(f, node.left), self.stype(f, node.right)
+                if tl in _INTISH and tr in _INTISH:
+                    return "int" if tl == "int" or tr == "int" else BOT
             return None
         if isinstance(node, A.Unary):
             if node.op in "-+" and self.stype(f, node.expr) == "int":
                 return "int"
+            if node.op == "!":
+                return "bool"
+            return None
+        if isinstance(node, (A.And, A.Or, A.In)):
+            return "bool"
+        if isinstance(node, A.Index) and not node.safe:
+            if self.stype(f, node.idx) == "int":
+                return elem_of(self.stype(f, node.obj))
         return None
 
     def demote(self, vi, ty):
-        if vi.ty is not None and ty != vi.ty and vi.key is not None:
-            self.vtypes[vi.key] = None
-            self.dirty = True
+        self.note(vi.key, ty)
 
     def write_var(self, vi, value, ty=None):
         self.demote(vi, ty)
@@ -369,9 +463,14 @@ class Compiler:
             return P.Assign([P.Attribute(N(vi.py), "v", P.Store())], value)
         return assign(vi.py, value)
 
-    def copy_if_alias(self, node, e):
+    def copy_if_alias(self, f, node, e):
         """Value semantics: copy arrays/maps/blobs read from a variable or element."""
         if isinstance(node, (A.Var, A.Index, A.Prop, A.GlobalVar, A.This)):
+            ty = self.stype(f, node)
+            if ty in _SCALAR:
+                return e
+            if islist(ty) and ty != "list" and (elem_of(ty) or BOT) in _SCALAR | {BOT}:
+                return P.Subscript(e, P.Slice(), P.Load())
             if isinstance(e, P.Name):
                 return ifexp(typeis(e, "int"), e, call("_cp", e))
             return call("_cp", e)
@@ -421,16 +520,16 @@ class Compiler:
                     vty = self.stype(f, s.value)
                     if op == "=":
                         nty = vty
-                    elif op == "+=" and vi.ty == "list":
+                    elif op == "+=" and islist(vi.ty):
                         nty = "list"
-                    elif vi.ty == "int" and vty == "int" and op[:-1] in _ARITH_HELPER:
+                    elif vi.ty in _INTISH and vty in _INTISH and op[:-1] in _ARITH_HELPER:
                         nty = "int"
                     else:
                         nty = None
                     writer = lambda v: self.write_var(vi, v, nty)  # noqa: E731
             vs, ve = self.expr(f, s.value)
             if op == "=":
-                return vs + [writer(self.copy_if_alias(s.value, ve))]
+                return vs + [writer(self.copy_if_alias(f, s.value, ve))]
             bop = op[:-1]
             if not simple(ve):
                 tv = f.tmp()
@@ -456,6 +555,18 @@ class Compiler:
                 rootread = self.read_var(vi)
                 writer = lambda v: self.write_var(vi, v, vi.ty)  # noqa: E731
                 rootty = vi.ty
+                if islist(rootty):
+                    if len(steps) == 1 and isinstance(steps[0], A.Index):
+                        vty = self.stype(f, s.value)
+                        if op == "=":
+                            ety = vty
+                        elif elem_of(rootty) in _INTISH and vty in _INTISH and op[:-1] in _ARITH_HELPER:
+                            ety = "int"
+                        else:
+                            ety = None
+                        self.note_elem(vi, ety)
+                    else:
+                        self.note_mutated(vi)
         else:
             raise ParseError("AssignmentToInvalidLHS", "Expression cannot be assigned to", t.pos)
         out = []
@@ -475,7 +586,7 @@ class Compiler:
                 raise ParseError("AssignmentToInvalidLHS", "Expression cannot be assigned to", st.pos)
         vs, ve = self.expr(f, s.value)
         out += vs
-        ve = self.copy_if_alias(s.value, ve)
+        ve = self.copy_if_alias(f, s.value, ve)
         if op != "=":
             if not simple(ve):
                 tv = f.tmp()
@@ -497,13 +608,13 @@ class Compiler:
                 [P.Assign([P.Subscript(r, k, P.Store())], N(tv))],
                 [P.ExceptHandler(N("IndexError"), None, [P.Expr(call("_setidx", r, k, N(tv)))])], [], [])
             kty = self.stype(f, steps[0].idx)
-            test = and_(None if rootty == "list" else typeis(r, "list"),
+            test = and_(None if islist(rootty) else typeis(r, "list"),
                         None if (is_int_const(k) or kty == "int") else typeis(k, "int"))
             if test is None:
                 out.append(fast)
                 return out
             slow = writer(call("_setidx", r, k, N(tv)))
-            if rootty != "list" and not self.max_map_size:
+            if not islist(rootty) and not self.max_map_size:
                 slow = P.If(and_(typeis(r, "dict"), typeis(k, "str")),
                             [P.Assign([P.Subscript(r, k, P.Store())], N(tv))], [slow])
             out.append(P.If(test, [fast], [slow]))
@@ -591,12 +702,12 @@ class Compiler:
 
     def e_ArrayLit(self, f, e):
         stmts, xs = self.seq(f, e.items)
-        xs = [self.copy_if_alias(n, x) for n, x in zip(e.items, xs)]
+        xs = [self.copy_if_alias(f, n, x) for n, x in zip(e.items, xs)]
         return stmts, P.List(xs, P.Load())
 
     def e_MapLit(self, f, e):
         stmts, xs = self.seq(f, [v for _, v in e.items])
-        xs = [self.copy_if_alias(n, x) for (_, n), x in zip(e.items, xs)]
+        xs = [self.copy_if_alias(f, n, x) for (_, n), x in zip(e.items, xs)]
         return stmts, P.Dict([C(k) for k, _ in e.items], xs)
 
     def e_Unary(self, f, e):
@@ -699,7 +810,7 @@ class Compiler:
 
     def cond_expr(self, f, node):
         s, x = self.expr(f, node)
-        if self.is_bool(node):
+        if self.is_bool(node) or self.stype(f, node) == "bool":
             return s, x
         t = f.tmp()
         fast = is_(P.NamedExpr(S(t), x), C(True))
@@ -761,7 +872,15 @@ class Compiler:
         if e.safe:
             return self.safe_step(f, e)
         stmts, (o, i) = self.seq(f, [e.obj, e.idx])
-        return stmts, self.index_expr(f, o, i, self.stype(f, e.obj), self.stype(f, e.idx))
+        oty, ity = self.stype(f, e.obj), self.stype(f, e.idx)
+        if islist(oty) and (ity == "int" or is_int_const(i)) and simple(o) and simple(i):
+            # Python's list indexing == Rhai's for an INT index (negative from the end);
+            # out of bounds -> the general path raises the Rhai error.
+            t = f.tmp()
+            fast = P.Try([assign(t, P.Subscript(o, i, P.Load()))],
+                         [P.ExceptHandler(N("IndexError"), None, [assign(t, call("_idx", o, i))])], [], [])
+            return stmts + [locate(fast, e.pos)], N(t)
+        return stmts, self.index_expr(f, o, i, oty, ity)
 
     def index_expr(self, f, o, i, oty=None, ity=None):
         if not simple(o):
@@ -774,11 +893,11 @@ class Compiler:
             t2 = f.tmp()
             pre.append(P.NamedExpr(S(t2), i))
             i = N(t2)
-        first = typeis(wo, "list") if oty != "list" or wo is not o else P.Compare(wo, [P.IsNot()], [N("_UNB")])
+        first = typeis(wo, "list") if not islist(oty) or wo is not o else P.Compare(wo, [P.IsNot()], [N("_UNB")])
         checks = [first]
         if pre:
             checks = [P.Subscript(P.Tuple([*pre, first], P.Load()), C(-1), P.Load())]
-        if oty == "list" and not pre and wo is o:
+        if islist(oty) and not pre and wo is o:
             checks = []
         if not is_int_const(i) and ity != "int":
             checks.append(typeis(i, "int"))
@@ -787,7 +906,7 @@ class Compiler:
         else:
             checks.append(P.Compare(C(0), [P.LtE(), P.Lt()], [i, call("len", o)]))
         slow = call("_idx", o, i)
-        if oty != "list":
+        if not islist(oty):
             slow = ifexp(and_(typeis(o, "dict"), typeis(i, "str")), call(attr(o, "get"), i), slow)
         if not checks:
             return P.Subscript(o, i, P.Load())
@@ -817,7 +936,7 @@ class Compiler:
     # ---------------------------------------------------------------- calls
     def args(self, f, nodes):
         stmts, xs = self.seq(f, nodes)
-        return stmts, [self.copy_if_alias(n, x) for n, x in zip(nodes, xs)]
+        return stmts, [self.copy_if_alias(f, n, x) for n, x in zip(nodes, xs)]
 
     def e_Call(self, f, e):
         name = e.name
@@ -829,11 +948,13 @@ class Compiler:
             d1 = P.BinOp(N("_d"), P.Add(), C(1))
             return stmts, call(self.fn_pyname(name, n), d1, N("_UNB"), *xs)
         # native: first argument by reference if plain variable
+        if n and isinstance(e.args[0], A.Var) and self.mutating(name, n):
+            self.note_mutated(self.root_var(f, e.args[0]))
         if n and isinstance(e.args[0], A.Var) and name in self.registry.byref_names:
             vi = self.resolve(f, e.args[0].name, e.args[0].pos)
             if vi is not None and not vi.const:
                 stmts, xs = self.seq(f, e.args)
-                xs = [xs[0]] + [self.copy_if_alias(a, x) for a, x in zip(e.args[1:], xs[1:])]
+                xs = [xs[0]] + [self.copy_if_alias(f, a, x) for a, x in zip(e.args[1:], xs[1:])]
                 t = f.tmp()
                 stmts.append(assign(t, call("_call", N("_d"), C(name), *xs)))
                 stmts.append(P.If(typeis(N(t), "_WB"),
@@ -842,7 +963,7 @@ class Compiler:
         stmts, xs = self.seq(f, e.args)
         if n:
             first = e.args[0]
-            rest = [self.copy_if_alias(a, x) for a, x in zip(e.args[1:], xs[1:])]
+            rest = [self.copy_if_alias(f, a, x) for a, x in zip(e.args[1:], xs[1:])]
             x0 = xs[0]
             if isinstance(first, A.Var):
                 vi = self.resolve(f, first.name, first.pos)
@@ -948,6 +1069,12 @@ class Compiler:
         if name == "is_shared" and n == 0:
             return [], C(False)
         stmts, xs = self.args(f, e.args)
+        rvi = self.root_var(f, objnode) if objnode is not None else None
+        if rvi is not None:
+            if isinstance(objnode, A.Var) and name == "push" and n == 1 and (name, n) not in self.prog.fns:
+                self.note_elem(rvi, self.stype(f, e.args[0]))
+            elif self.mutating(name, n):
+                self.note_mutated(rvi)
         if (name, n) in self.prog.fns:
             r = call(self.fn_pyname(name, n), P.BinOp(d, P.Add(), C(1)), o, *xs)
             return self.with_wb(f, stmts, r, lv)
@@ -961,12 +1088,26 @@ class Compiler:
                 stmts = stmts + [assign(t, x)]
                 x = N(t)
             test = None
-            if objnode is None or self.stype(f, objnode) != "list":
+            oty = self.stype(f, objnode) if objnode is not None else None
+            if not islist(oty):
                 test = typeis(o, "list")
             if self.max_array_size:
-                lim = P.Compare(call("len", o), [P.Lt()], [C(self.max_array_size)])
-                if not isinstance(e.args[0], A.Const):
-                    lim = and_(lim, is_(call("type", x), N("int")))
+                ety = elem_of(oty)
+                xty = self.stype(f, e.args[0])
+                flat = lambda t: t == BOT or t in _SCALAR  # noqa: E731
+                if (ety is not None and flat(ety)) and (isinstance(e.args[0], A.Const) or xty in _SCALAR):
+                    # no nested arrays: the size is len()
+                    lim = P.Compare(call("len", o), [P.Lt()], [C(self.max_array_size)])
+                elif ety is not None and islist(ety) and flat(elem_of(ety) or BOT) and islist(xty) and \
+                        flat(elem_of(xty) or BOT) and xty != "list" and ety != "list":
+                    # arrays of flat arrays: size = len + sum of lengths
+                    size = P.BinOp(P.BinOp(call("len", o), P.Add(), call("sum", call("map", N("len"), o))),
+                                   P.Add(), call("len", x))
+                    lim = P.Compare(size, [P.Lt()], [C(self.max_array_size)])
+                else:
+                    lim = P.Compare(call("len", o), [P.Lt()], [C(self.max_array_size)])
+                    if not isinstance(e.args[0], A.Const):
+                        lim = and_(lim, is_(call("type", x), N("int")))
                 test = and_(test, lim)
             if test is None:
                 return stmts, call(attr(o, "append"), x)
@@ -1047,7 +1188,7 @@ class Compiler:
         cs, cx = self.cond_expr(f, e.cond)
         bs, _ = self.block_value(f, e.body, False)
         f.loops.pop()
-        tick = P.Expr(call("_tick"))
+        tick = P.Expr(call("next", N("_T")))
         if cs:
             body = [tick] + cs + [P.If(P.UnaryOp(P.Not(), cx), [P.Break()], [])] + bs
             loop = P.While(C(True), body, [])
@@ -1059,7 +1200,7 @@ class Compiler:
         t = self.loop_result(f, want)
         bs, _ = self.block_value(f, e.body, False)
         f.loops.pop()
-        return [assign(t, C(None)), P.While(C(True), [P.Expr(call("_tick"))] + bs, [])], N(t)
+        return [assign(t, C(None)), P.While(C(True), [P.Expr(call("next", N("_T")))] + bs, [])], N(t)
 
     def e_DoWhile(self, f, e, want=True):
         t = self.loop_result(f, want)
@@ -1069,7 +1210,7 @@ class Compiler:
         first = f.tmp()
         stop = cx if e.until else P.UnaryOp(P.Not(), cx)
         head = P.If(N(first), [assign(first, C(False))], cs + [P.If(stop, [P.Break()], [])])
-        body = [head, P.Expr(call("_tick"))] + bs
+        body = [head, P.Expr(call("next", N("_T")))] + bs
         return [assign(t, C(None)), assign(first, C(True)), P.While(C(True), body, [])], N(t)
 
     def e_For(self, f, e, want=True):
@@ -1081,8 +1222,9 @@ class Compiler:
         else:
             s, x = self.expr(f, e.iter)
             it = call("_iter", x)
+        xty = "int" if rng else elem_of(self.stype(f, e.iter))
         f.scopes.append({})
-        vi = f.declare(e.var, (id(e), e.var), ty="int" if rng else None)
+        vi = f.declare(e.var, (id(e), e.var), ty=xty)
         ii = f.declare(e.ivar, (id(e), e.ivar), ty="int") if e.ivar else None
         pre = self.var_limit(f)
         bs, _ = self.block_value(f, e.body, False)
@@ -1111,7 +1253,11 @@ class Compiler:
             target = target_x
         ch = f.tmp()
         inner = P.For(target, N(ch), (head + bs) or [P.Pass()], [P.Continue()], None)
-        out.append(P.For(S(ch), call("_chunks", it), [inner, P.Break()], [], None))
+        if rng and ii is None:
+            chunks = call("_rchunks", a, b, C(e.iter.inclusive))
+        else:
+            chunks = call("_chunks", it)
+        out.append(P.For(S(ch), chunks, [inner, P.Break()], [], None))
         return out, N(t)
 
     def e_Break(self, f, e, want=True):
@@ -1119,7 +1265,7 @@ class Compiler:
         out = []
         if e.value is not None:
             s, x = self.expr(f, e.value)
-            out = s + [assign(t, self.copy_if_alias(e.value, x))]
+            out = s + [assign(t, self.copy_if_alias(f, e.value, x))]
         return out + [P.Break()], C(None)
 
     def e_Continue(self, f, e, want=True):
@@ -1130,7 +1276,7 @@ class Compiler:
             s, x = [], C(None)
         else:
             s, x = self.expr(f, e.value)
-            x = self.copy_if_alias(e.value, x)
+            x = self.copy_if_alias(f, e.value, x)
         if f.kind == "main":
             return s + [P.Return(self.main_ret(f, x))], C(None)
         return s + [P.Return(self.ret_value(f, x))], C(None)

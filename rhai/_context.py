@@ -15,7 +15,7 @@ from ._values import INT_MAX, INT_MIN, Char, FnPtr, Range, Shared, to_debug, to_
 _BASE = {
     "__builtins__": {},
     "type": type, "int": int, "float": float, "str": str, "list": list, "dict": dict, "bool": bool,
-    "len": len, "enumerate": enumerate, "IndexError": IndexError,
+    "len": len, "sum": sum, "map": map, "enumerate": enumerate, "IndexError": IndexError,
     "_E": EvalAltResult, "_UNB": UNB, "_WB": WB, "_Shared": Shared,
     "_sub": R.sub, "_mul": R.mul, "_div": R.div, "_mod": R.mod, "_pow": R.power,
     "_shl": R.shl, "_shr": R.shr, "_band": R.band, "_bor": R.bor, "_bxor": R.bxor,
@@ -152,7 +152,7 @@ class RunCtx:
     def make_globals(self):
         g = dict(_BASE)
         g.update(
-            _tick=self.make_ticker(), _chunks=self.chunks, _MAXD=self.engine._max_call_levels or sys.maxsize,
+            _tick=self.make_ticker(), _T=self.tick_it, next=next, _chunks=self.chunks, _rchunks=self.rchunks, _MAXD=self.engine._max_call_levels or sys.maxsize,
             _so=_so, _wrapfn=_wrapfn, _retwb=_retwb, _toomanyvars=_toomanyvars, _catch=_catch,
             _this=_this, _constmod=_constmod, _strip=_strip, _prange=_prange, _swrange=_swrange,
             _swmatch=_exact_eq, _mkclosure=_mkclosure, _fnptr=_fnptr, _mkfnptr=_mkfnptr, _curry=_curry,
@@ -194,6 +194,18 @@ class RunCtx:
 
         self.tick_it = it = chain.from_iterable(gen())
         return it.__next__
+
+    def rchunks(self, a, b, incl):
+        """Chunks of ``a..b`` / ``a..=b``; a short range is one chunk, charged at once."""
+        if type(a) is not int or type(b) is not int:
+            raise fn_not_found("..=" if incl else "..", (a, b))
+        r = range(a, b + 1) if incl else range(a, b)
+        n = len(r)
+        if n <= 1024:
+            if n:
+                next(islice(self.tick_it, n - 1, None))
+            return (r,)
+        return self.chunks(r)
 
     def chunks(self, it):
         """Iterate in batches, charging one operation per item before each batch."""
