@@ -40,6 +40,7 @@ from picloud.orchestrator.ingress import Ingress
 from picloud.orchestrator.routes import RouteTable
 from picloud.shared.http import ASGIApp, Receive, Scope, Send, send_error
 from picloud.store.catalog import PgScriptReader
+from picloud.store.kv import PgKvReader
 from picloud.store.outbox import PgOutbox
 from picloud.store.recorder import Recorder
 from picloud.store.service import Store, open_store
@@ -158,7 +159,7 @@ class Node:
             await trio.sleep_forever()
 
     async def _run_recorder(self, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
-        self.recorder = Recorder(self.store.db)
+        self.recorder = Recorder(self.store.db, max_chain_depth=self.settings.max_chain_depth)
         await self.recorder.run(task_status=task_status)
 
     async def _run_routes(self, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
@@ -170,14 +171,15 @@ class Node:
             PgOutbox(self.store.db), self.recorder, self.library, self.pool,
             node_id=node_id_for(self.settings), subscribe=self.store.listener.subscribe,
             policy=RetryPolicy(self.settings.retry_base_seconds, self.settings.retry_max_seconds),
+            kv_reader=PgKvReader(self.store.db),
         )
         await self.dispatcher.run(task_status=task_status)
 
     def app(self) -> RootApp:
         ingress = Ingress(self.routes, self.pool, self.recorder, self._wake_dispatcher,
-                          max_body_bytes=self.settings.max_body_bytes)
+                          PgKvReader(self.store.db), max_body_bytes=self.settings.max_body_bytes)
         control_plane = ControlPlane(self.store.db, self.library.cache, self.routes.refresh,
-                                     self._wake_dispatcher)
+                                     self._wake_dispatcher, max_chain_depth=self.settings.max_chain_depth)
         return RootApp(HealthEndpoint(self.store.db), control_plane, ingress)
 
     def _wake_dispatcher(self) -> None:

@@ -57,6 +57,8 @@ class Settings:
     """Delay before the first retry of a failed async execution; doubles each time."""
     retry_max_seconds: float = 300.0
     """Longest delay between two attempts."""
+    max_chain_depth: int = 8
+    """How many KV-trigger hops may follow one another before the next is dead-lettered."""
 
     @property
     def listen_address(self) -> tuple[str, int]:
@@ -139,6 +141,8 @@ def _check(settings: Settings) -> None:
         raise ConfigError("executor_workers and executor_queue must not be negative")
     if not 0 < settings.retry_base_seconds <= settings.retry_max_seconds:
         raise ConfigError("retry_base_seconds must be positive and at most retry_max_seconds")
+    if not 1 <= settings.max_chain_depth <= 100:
+        raise ConfigError(f"max_chain_depth must be between 1 and 100, got {settings.max_chain_depth}")
     if settings.max_body_bytes < 1:
         raise ConfigError(f"max_body_bytes must be positive, got {settings.max_body_bytes}")
     if settings.shutdown_timeout <= 0:

@@ -21,6 +21,7 @@ import trio
 from actors import Actor, ActorCrashed, ActorError, ChildSpec, Mailbox, Reply, actor_child
 from picloud.shared.outcome import Outcome, OutcomeKind
 
+from .kv_session import KvSession
 from .limits import ScriptLimits
 from .runner import run_script
 
@@ -35,6 +36,7 @@ class Job:
     limits: ScriptLimits
     timeout_seconds: float
     variables: dict[str, Any]
+    kv: KvSession | None = None
 
 
 @attrs.frozen
@@ -56,7 +58,7 @@ class Executor(Actor[RunScript]):
     async def handle(self, msg: RunScript) -> None:
         job = msg.job
         outcome = await trio.to_thread.run_sync(
-            functools.partial(run_script, job.ast, job.limits, job.timeout_seconds, job.variables),
+            functools.partial(run_script, job.ast, job.limits, job.timeout_seconds, job.variables, job.kv),
             limiter=self._limiter,
         )
         msg.reply_to.send(outcome)

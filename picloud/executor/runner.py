@@ -8,6 +8,7 @@ keep the worker thread past its timeout.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -15,8 +16,11 @@ import rhai
 
 from picloud.shared.outcome import Outcome, OutcomeKind
 
+from picloud.shared.kv import KvError
+
 from .compiler import new_engine
 from .convert import ConversionError, to_json_value
+from .kv_session import KvSession
 from .limits import ScriptLimits
 
 MAX_LOG_LINES = 200
@@ -58,19 +62,102 @@ class LogBuffer:
         return tuple(self.lines)
 
 
+class _ThreadState(threading.local):
+    """Per worker thread: engines by limits, and the running execution's context.
+
+    Building an engine and registering host functions costs far more than a
+    small script's run, so each thread keeps one engine per distinct set of
+    limits. Host functions are registered once and reach the execution that is
+    running on this thread through ``state.kv`` and ``state.logs``.
+    """
+
+    def __init__(self) -> None:
+        self.engines: dict[ScriptLimits, rhai.Engine] = {}
+        self.kv: KvSession | None = None
+        self.logs = LogBuffer()
+
+
+_state = _ThreadState()
+_MAX_ENGINES_PER_THREAD = 32
+
+
+def _engine_for(limits: ScriptLimits) -> rhai.Engine:
+    engine = _state.engines.get(limits)
+    if engine is None:
+        if len(_state.engines) >= _MAX_ENGINES_PER_THREAD:
+            _state.engines.clear()
+        engine = new_engine(limits)
+        engine.on_print(lambda text: _state.logs.add(text))
+        engine.on_debug(lambda text, source, position: _state.logs.add(_debug_line(text, position)))
+        for name, function in _HOST_FUNCTIONS:
+            engine.register_fn(name, function)
+        _state.engines[limits] = engine
+    return engine
+
+
+def _kv() -> KvSession:
+    if _state.kv is None:
+        raise KvError("the KV store is not available to this execution")
+    return _state.kv
+
+
+def _host(method: str) -> Any:
+    """A host function forwarding to the running execution's KV session.
+
+    KvError (bad key, value too large, ...) reaches the script as a runtime
+    error it can catch; any other failure is the platform's (the database
+    is unreachable, say) and ends the run as ErrorSystem, which is retried.
+    """
+
+    def call(*args: Any) -> Any:
+        try:
+            return getattr(_kv(), method)(*args)
+        except KvError:
+            raise
+        except Exception as exc:
+            raise rhai.EvalAltResult("ErrorSystem", f"KV store failure: {type(exc).__name__}") from exc
+
+    call.__name__ = method
+    return call
+
+
+def _arity(fn_name: str, count: int) -> Any:
+    forward = _host(fn_name)
+    if count == 1:
+        return lambda a: forward(a)
+    if count == 2:
+        return lambda a, b: forward(a, b)
+    raise ValueError(count)
+
+
+_HOST_FUNCTIONS = [
+    ("kv_get", _arity("kv_get", 1)),
+    ("kv_set", _arity("kv_set", 2)),
+    ("kv_delete", _arity("kv_delete", 1)),
+    ("kv_incr", _arity("kv_incr", 1)),
+    ("kv_incr", _arity("kv_incr", 2)),
+    ("kv_keys", _arity("kv_keys", 1)),
+    ("kv_keys", _arity("kv_keys", 2)),
+]
+
+
 def run_script(
     ast: rhai.AST,
     limits: ScriptLimits,
     timeout_seconds: float,
     variables: dict[str, Any],
+    kv: KvSession | None = None,
 ) -> Outcome:
-    """Evaluate ``ast`` with ``variables`` in scope; return what happened."""
+    """Evaluate ``ast`` with ``variables`` in scope; return what happened.
+
+    ``kv``'s buffered effects are left for the caller to commit with the
+    outcome (only a succeeded outcome's effects are ever committed).
+    """
     started = time.time()
-    logs = LogBuffer()
+    logs = _state.logs = LogBuffer()
+    _state.kv = kv
     try:
-        engine = new_engine(limits)
-        engine.on_print(logs.add)
-        engine.on_debug(lambda text, source, position: logs.add(_debug_line(text, position)))
+        engine = _engine_for(limits)
         engine.set_time_limit(timeout_seconds)  # the engine polls its own deadline
         scope = rhai.Scope()
         for name, value in variables.items():
@@ -83,6 +170,8 @@ def run_script(
         kind, payload, error = OutcomeKind.SCRIPT_FAILURE, None, _failure(str(exc), None)
     except Exception as exc:  # a platform fault, never the script's
         kind, payload, error = OutcomeKind.INTERNAL, None, {"kind": "internal", "message": type(exc).__name__}
+    finally:
+        _state.kv = None
     return Outcome(kind, payload, error, logs.snapshot(), started, time.time())
 
 
@@ -105,6 +194,9 @@ def classify(exc: rhai.EvalAltResult) -> tuple[OutcomeKind, Any, dict[str, Any]]
             value = str(thrown)
         message = thrown if isinstance(thrown, str) else str(inner)
         return OutcomeKind.SCRIPT_ERROR, value, {"kind": "script_error", "message": message, "value": value}
+    if kind == "ErrorSystem":
+        # An engine or host failure, not the script's fault: retried for async calls.
+        return OutcomeKind.INTERNAL, None, {"kind": "internal", "message": str(inner)}
     if kind == "ErrorTerminated":
         return OutcomeKind.TIMEOUT, None, {"kind": "timeout", "message": "script ran past its timeout"}
     if kind in _LIMIT_ERRORS:

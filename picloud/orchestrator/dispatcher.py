@@ -26,11 +26,14 @@ from typing import Any
 import attrs
 import trio
 
+from picloud.executor.convert import from_json_value
+from picloud.executor.kv_session import KvSession
 from picloud.executor.library import ScriptLibrary, ScriptMissing
 from picloud.executor.pool import ExecutorPool, Job, PoolFull, Slot
 from picloud.shared.clock import SystemClock, WallClock
 from picloud.shared.executions import ClaimedExecution, Completion
 from picloud.shared.outcome import Outcome, OutcomeKind
+from picloud.shared.kv import KvReader
 from picloud.shared.protocols import ExecutionWriter, Outbox
 
 from .ingress import cap_result
@@ -91,6 +94,7 @@ class Dispatcher:
         rng: random.Random | None = None,
         subscribe: Subscribe | None = None,
         max_batch: int = 32,
+        kv_reader: KvReader | None = None,
     ):
         self._outbox = outbox
         self._writer = writer
@@ -102,6 +106,7 @@ class Dispatcher:
         self._rng = rng or random.Random()
         self._subscribe = subscribe
         self._max_batch = max_batch
+        self._kv_reader = kv_reader
         self._woken = trio.Event()
         self._stopping = False
         self._reserve_scope: trio.CancelScope | None = None
@@ -177,6 +182,7 @@ class Dispatcher:
 
     async def _attempt(self, claimed: ClaimedExecution, slot: Slot) -> None:
         self.attempts_started += 1
+        effects = None
         try:
             script = await self._library.get(claimed.script_name, claimed.script_version)
         except ScriptMissing as exc:
@@ -186,9 +192,14 @@ class Dispatcher:
             claimed = attrs.evolve(claimed, max_attempts=claimed.attempts)
         else:
             variable = "request" if claimed.trigger == "http" else "event"
-            job = Job(script.ast, script.limits, script.timeout_seconds, {variable: claimed.input})
+            kv = KvSession(self._kv_reader) if self._kv_reader is not None else None
+            job = Job(script.ast, script.limits, script.timeout_seconds,
+                      {variable: from_json_value(claimed.input)}, kv)
             outcome = await self._pool.run(slot, job)
+            if kv is not None and outcome.succeeded and kv.effects:
+                effects = kv.effects
         completion = next_state(claimed, outcome, self._clock.now(), self.node_id, self._policy, self._rng)
+        completion = attrs.evolve(completion, effects=effects, chain_depth=claimed.chain_depth)
         try:
             await self._writer.complete(completion)
         except Exception:

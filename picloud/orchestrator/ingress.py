@@ -21,9 +21,11 @@ from urllib.parse import parse_qsl
 
 import trio
 
+from picloud.executor.kv_session import KvSession
 from picloud.executor.pool import ExecutorPool, Job, PoolFull
 from picloud.shared.clock import SystemClock, WallClock
 from picloud.shared.executions import NewExecution
+from picloud.shared.kv import KvEffects, KvReader
 from picloud.shared.http import Receive, Scope, Send, send_json, send_response
 from picloud.shared.outcome import Outcome, OutcomeKind
 from picloud.shared.protocols import ExecutionWriter
@@ -50,6 +52,7 @@ class Ingress:
         pool: ExecutorPool,
         writer: ExecutionWriter,
         wake_dispatcher: Callable[[], None],
+        kv_reader: KvReader | None = None,
         *,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         clock: WallClock | None = None,
@@ -58,6 +61,7 @@ class Ingress:
         self._pool = pool
         self._writer = writer
         self._wake_dispatcher = wake_dispatcher
+        self._kv_reader = kv_reader
         self._max_body_bytes = max_body_bytes
         self._clock = clock or SystemClock()
 
@@ -115,17 +119,23 @@ class Ingress:
                          (b"retry-after", RETRY_AFTER_SECONDS))
             return
         outcome: Outcome | None = None
-        job = Job(script.ast, script.limits, script.timeout_seconds, {"request": request})
+        kv = KvSession(self._kv_reader) if self._kv_reader is not None else None
+        job = Job(script.ast, script.limits, script.timeout_seconds, {"request": request}, kv)
         with trio.move_on_after(script.timeout_seconds + EXTRA_WAIT_SECONDS):
             outcome = await self._pool.run(slot, job)
         if outcome is None:
             outcome = Outcome(OutcomeKind.TIMEOUT, error={"kind": "timeout", "message": "no result in time"})
+        effects = kv.effects if kv is not None and outcome.succeeded and kv.effects else None
         status, headers, body = _response_for(outcome, execution_id)
-        await self._record_sync(match, request, execution_id, outcome, status)
+        recorded = await self._record_sync(match, request, execution_id, outcome, status, effects)
+        if not recorded and effects is not None:
+            # The script's writes did not commit: answering with its success would lie.
+            status, headers, body = _response_for(Outcome(OutcomeKind.INTERNAL, error={
+                "kind": "internal", "message": "the execution's effects could not be committed"}), execution_id)
         await send_response(send, status, body, [*headers, id_header])
 
     async def _record_sync(self, match: RouteMatch, request: dict, execution_id: uuid.UUID,
-                           outcome: Outcome, status: int) -> None:
+                           outcome: Outcome, status: int, effects: KvEffects | None) -> bool:
         script = match.route.script
         started = _timestamp(outcome.started_at) if outcome.started_at else self._clock.now()
         finished = _timestamp(outcome.finished_at) if outcome.finished_at else self._clock.now()
@@ -135,12 +145,14 @@ class Ingress:
             status="succeeded" if outcome.succeeded else "failed", input=request, created_at=started,
             max_attempts=1, attempts=1, http_status=status, result=cap_result(outcome.value),
             error=outcome.error, logs=outcome.logs, started_at=started, finished_at=finished,
+            effects=effects,
         )
         try:
             await self._writer.insert([row])
         except Exception:
-            # The caller still gets the script's answer; the record is what was lost.
             log.exception("could not record execution %s", execution_id)
+            return False
+        return True
 
     # -- async -----------------------------------------------------------------
 

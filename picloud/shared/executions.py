@@ -9,6 +9,8 @@ from typing import Any
 
 import attrs
 
+from .kv import KvEffects
+
 
 @attrs.frozen
 class NewExecution:
@@ -33,6 +35,10 @@ class NewExecution:
     logs: Sequence[str] = ()
     started_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None
+    chain_depth: int = 0
+    trigger_id: int | None = None
+    effects: KvEffects | None = None
+    """KV writes to commit with this row (a finished sync execution's)."""
 
 
 @attrs.frozen
@@ -48,6 +54,9 @@ class Completion:
     logs: Sequence[str]
     finished_at: dt.datetime
     next_attempt_at: dt.datetime | None = None
+    effects: KvEffects | None = None
+    """KV writes to commit, only if this completion still holds the lease."""
+    chain_depth: int = 0
 
 
 @attrs.frozen
@@ -59,3 +68,4 @@ class ClaimedExecution:
     input: Any
     attempts: int
     max_attempts: int
+    chain_depth: int = 0

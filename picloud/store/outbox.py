@@ -38,9 +38,9 @@ _INSERT = """
     INSERT INTO executions (
         id, trigger, route_id, script_name, script_version, dispatch_mode, status,
         attempts, max_attempts, input, next_attempt_at, idempotency_key, http_status,
-        result, error, logs, created_at, started_at, finished_at)
+        result, error, logs, created_at, started_at, finished_at, chain_depth, trigger_id)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13,
-            $14::jsonb, $15::jsonb, $16::jsonb, $17, $18, $19)
+            $14::jsonb, $15::jsonb, $16::jsonb, $17, $18, $19, $20, $21)
     ON CONFLICT (route_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 """
 
@@ -50,7 +50,8 @@ def _insert_args(row: NewExecution) -> tuple:
         row.id, row.trigger, row.route_id, row.script_name, row.script_version, row.dispatch_mode,
         row.status, row.attempts, row.max_attempts, _json(row.input), row.next_attempt_at,
         row.idempotency_key, row.http_status, _json(row.result), _json(row.error),
-        _json(list(row.logs)), row.created_at, row.started_at, row.finished_at,
+        _json(list(row.logs)), row.created_at, row.started_at, row.finished_at, row.chain_depth,
+        row.trigger_id,
     )
 
 
@@ -129,7 +130,7 @@ async def claim_executions(
                     script_versions v
                WHERE e.id = due.id AND v.script_name = e.script_name AND v.version = e.script_version
                RETURNING e.id, e.script_name, e.script_version, e.trigger, e.input::text AS input,
-                         e.attempts, e.max_attempts""",
+                         e.attempts, e.max_attempts, e.chain_depth""",
             owner,
             now,
             limit,
@@ -139,7 +140,7 @@ async def claim_executions(
         ClaimedExecution(
             id=r["id"], script_name=r["script_name"], script_version=r["script_version"],
             trigger=r["trigger"], input=json.loads(r["input"]), attempts=r["attempts"],
-            max_attempts=r["max_attempts"],
+            max_attempts=r["max_attempts"], chain_depth=r["chain_depth"],
         )
         for r in rows
     ]
@@ -165,16 +166,33 @@ _COMPLETE = """
 """
 
 
-async def complete_executions(conn: asyncpg.Connection, completions: Sequence[Completion]) -> None:
-    """Record attempt outcomes. A row whose lease we lost is left alone."""
-    await conn.executemany(
-        _COMPLETE,
-        [
-            (c.id, c.lease_owner, c.status, c.http_status, _json(c.result), _json(c.error),
-             _json(list(c.logs)), c.finished_at, c.next_attempt_at)
-            for c in completions
-        ],
-    )
+def _complete_args(c: Completion) -> tuple:
+    return (c.id, c.lease_owner, c.status, c.http_status, _json(c.result), _json(c.error),
+            _json(list(c.logs)), c.finished_at, c.next_attempt_at)
+
+
+async def complete_executions(
+    conn: asyncpg.Connection, completions: Sequence[Completion], *, max_chain_depth: int
+) -> None:
+    """Record attempt outcomes. A row whose lease we lost is left alone.
+
+    A completion carrying KV effects commits them only if its own row update
+    matched, i.e. it still held the lease: an attempt that was given up on
+    (and maybe re-run elsewhere) never writes. Must run inside a transaction.
+    """
+    from .kv import WriteContext, apply_effects
+
+    plain = [c for c in completions if not c.effects]
+    if plain:
+        await conn.executemany(_COMPLETE, [_complete_args(c) for c in plain])
+    for c in completions:
+        if not c.effects:
+            continue
+        status = await conn.execute(_COMPLETE, *_complete_args(c))
+        if status.split()[-1] == "1":
+            await apply_effects(conn, c.effects, WriteContext(
+                source="script", now=c.finished_at, execution_id=c.id, chain_depth=c.chain_depth,
+                max_chain_depth=max_chain_depth))
     if any(c.status == "pending" for c in completions):
         await conn.execute("SELECT pg_notify('picloud_outbox', '')")
 

@@ -25,6 +25,7 @@ import trio
 
 from picloud.shared.executions import Completion, NewExecution
 from picloud.store.database import Database, DatabaseUnavailable
+from picloud.store.kv import DEFAULT_MAX_CHAIN_DEPTH, WriteContext, apply_effects
 from picloud.store.outbox import complete_executions, insert_executions
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,10 @@ class _Write:
 
 
 class Recorder:
-    def __init__(self, db: Database, *, capacity: int = 4096, max_batch: int = 512):
+    def __init__(self, db: Database, *, capacity: int = 4096, max_batch: int = 512,
+                 max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH):
         self._db = db
+        self._max_chain_depth = max_chain_depth
         self._max_batch = max_batch
         self._send, self._receive = trio.open_memory_channel[_Write](capacity)
         self.batches = 0
@@ -92,7 +95,7 @@ class Recorder:
         self.batches += 1
         self.items += len(batch)
         try:
-            results = await self._db.run(_write_batch, batch)
+            results = await self._db.run(_write_batch, batch, self._max_chain_depth)
         except (DatabaseUnavailable, asyncpg.PostgresError, ValueError, TypeError) as exc:
             if len(batch) == 1 or isinstance(exc, DatabaseUnavailable):
                 for write in batch:
@@ -106,13 +109,18 @@ class Recorder:
             write.finish(result)
 
 
-async def _write_batch(conn: asyncpg.Connection, batch: list[_Write]) -> list[Any]:
+async def _write_batch(conn: asyncpg.Connection, batch: list[_Write], max_chain_depth: int) -> list[Any]:
     rows = [row for write in batch for row in write.rows]
     completions = [c for write in batch for c in write.completions]
     async with conn.transaction():
         ids = await insert_executions(conn, rows) if rows else []
+        for row in rows:
+            if row.effects:
+                await apply_effects(conn, row.effects, WriteContext(
+                    source="script", now=row.finished_at or row.created_at, execution_id=row.id,
+                    chain_depth=row.chain_depth, max_chain_depth=max_chain_depth))
         if completions:
-            await complete_executions(conn, completions)
+            await complete_executions(conn, completions, max_chain_depth=max_chain_depth)
     results: list[Any] = []
     offset = 0
     for write in batch:

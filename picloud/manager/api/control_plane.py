@@ -7,8 +7,9 @@ from collections.abc import Awaitable, Callable
 from picloud.executor.compiler import CompiledCache
 from picloud.shared.http import Receive, Scope, Send
 from picloud.store.database import Database, DatabaseUnavailable
+from picloud.store.kv import DEFAULT_MAX_CHAIN_DEPTH
 
-from . import dead_letters, executions, routes, scripts
+from . import dead_letters, executions, kv, routes, scripts, triggers
 from .context import Context, log
 from .responses import PREFIX, ApiError, Response, not_found
 from .router import Request, Router
@@ -18,7 +19,7 @@ MAX_BODY_BYTES = 1 << 20
 
 def build_router() -> Router:
     router = Router()
-    for module in (scripts, routes, executions, dead_letters):
+    for module in (scripts, routes, executions, dead_letters, kv, triggers):
         module.register(router)
     return router
 
@@ -37,8 +38,11 @@ class ControlPlane:
         cache: CompiledCache,
         on_routes_changed: Callable[[], Awaitable[None]],
         wake_dispatcher: Callable[[], None],
+        *,
+        max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH,
     ):
         self._context = Context(db, cache, on_routes_changed, wake_dispatcher)
+        self._context.max_chain_depth = max_chain_depth
         self._router = build_router()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
