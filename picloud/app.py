@@ -17,6 +17,7 @@ the store the first child opened; :class:`Node` holds them.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import os
@@ -40,6 +41,7 @@ from picloud.orchestrator.ingress import Ingress
 from picloud.orchestrator.routes import RouteTable
 from picloud.shared.http import ASGIApp, Receive, Scope, Send, send_error
 from picloud.store.catalog import PgScriptReader
+from picloud.store.janitor import Janitor, Retention
 from picloud.store.kv import PgKvReader
 from picloud.store.outbox import PgOutbox
 from picloud.store.recorder import Recorder
@@ -140,6 +142,7 @@ class Node:
                 ChildSpec("routes", self._run_routes),
                 ChildSpec("dispatcher", self._run_dispatcher,
                           request_stop=lambda: self.dispatcher.request_stop(), shutdown=timeout),
+                ChildSpec("janitor", self._run_janitor),
                 ChildSpec("http", self._run_http, request_stop=self._begin_shutdown, shutdown=timeout),
             ],
             name="root",
@@ -174,6 +177,11 @@ class Node:
             kv_reader=PgKvReader(self.store.db),
         )
         await self.dispatcher.run(task_status=task_status)
+
+    async def _run_janitor(self, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
+        retention = Retention(dt.timedelta(days=self.settings.execution_retention_days),
+                              self.settings.execution_retention_rows)
+        await Janitor(self.store.db, retention).run(task_status=task_status)
 
     def app(self) -> RootApp:
         ingress = Ingress(self.routes, self.pool, self.recorder, self._wake_dispatcher,

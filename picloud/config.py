@@ -57,6 +57,10 @@ class Settings:
     """Delay before the first retry of a failed async execution; doubles each time."""
     retry_max_seconds: float = 300.0
     """Longest delay between two attempts."""
+    execution_retention_days: float = 7.0
+    """Finished executions older than this are deleted (dead letters are kept)."""
+    execution_retention_rows: int = 1_000_000
+    """At most this many finished executions are kept; the oldest go first."""
     max_chain_depth: int = 8
     """How many KV-trigger hops may follow one another before the next is dead-lettered."""
 
@@ -141,6 +145,8 @@ def _check(settings: Settings) -> None:
         raise ConfigError("executor_workers and executor_queue must not be negative")
     if not 0 < settings.retry_base_seconds <= settings.retry_max_seconds:
         raise ConfigError("retry_base_seconds must be positive and at most retry_max_seconds")
+    if settings.execution_retention_days <= 0 or settings.execution_retention_rows < 1:
+        raise ConfigError("execution_retention_days and execution_retention_rows must be positive")
     if not 1 <= settings.max_chain_depth <= 100:
         raise ConfigError(f"max_chain_depth must be between 1 and 100, got {settings.max_chain_depth}")
     if settings.max_body_bytes < 1:

@@ -28,6 +28,7 @@ class Context:
         self.db = db
         self.cache = cache
         self.max_chain_depth = 8  # KV-trigger hops allowed; set by the control plane
+        self.tokens_changed: Callable[[], None] = lambda: None  # a token was revoked; set by the control plane
         self._on_routes_changed = on_routes_changed
         self._wake_dispatcher = wake_dispatcher
         # Compiling a big script takes a while; a small box has few cores.

@@ -9,7 +9,7 @@ from picloud.shared.http import Receive, Scope, Send
 from picloud.store.database import Database, DatabaseUnavailable
 from picloud.store.kv import DEFAULT_MAX_CHAIN_DEPTH
 
-from . import dead_letters, executions, kv, routes, scripts, triggers
+from . import dead_letters, executions, kv, routes, scripts, tokens, triggers
 from .context import Context, log
 from .responses import PREFIX, ApiError, Response, not_found
 from .router import Request, Router
@@ -19,7 +19,7 @@ MAX_BODY_BYTES = 1 << 20
 
 def build_router() -> Router:
     router = Router()
-    for module in (scripts, routes, executions, dead_letters, kv, triggers):
+    for module in (scripts, routes, executions, dead_letters, kv, triggers, tokens):
         module.register(router)
     return router
 
@@ -40,9 +40,12 @@ class ControlPlane:
         wake_dispatcher: Callable[[], None],
         *,
         max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH,
+        on_tokens_changed: Callable[[], None] | None = None,
     ):
         self._context = Context(db, cache, on_routes_changed, wake_dispatcher)
         self._context.max_chain_depth = max_chain_depth
+        if on_tokens_changed is not None:
+            self._context.tokens_changed = on_tokens_changed
         self._router = build_router()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
