@@ -118,6 +118,66 @@ def tlist(e):
     return "list:" + e
 
 
+# Integer value ranges: (lo, hi), EMPTY (no value yet) or None (unknown). A variable's
+# range covers its INT value, or the INT leaves of its arrays ("list:int", ...).
+EMPTY = "E"
+
+
+def r_hull(a, b):
+    if a is None or b is None:
+        return None
+    if a == EMPTY:
+        return b
+    if b == EMPTY:
+        return a
+    return (min(a[0], b[0]), max(a[1], b[1]))
+
+
+def r_add(a, b):
+    if a is None or b is None:
+        return None
+    if a == EMPTY or b == EMPTY:
+        return EMPTY
+    return (a[0] + b[0], a[1] + b[1])
+
+
+def r_neg(a):
+    if a is None or a == EMPTY:
+        return a
+    return (-a[1], -a[0])
+
+
+def r_mul(a, b):
+    if a is None or b is None:
+        return None
+    if a == EMPTY or b == EMPTY:
+        return EMPTY
+    ps = (a[0] * b[0], a[0] * b[1], a[1] * b[0], a[1] * b[1])
+    return (min(ps), max(ps))
+
+
+def r_fits(r):
+    return r is not None and (r == EMPTY or (INT_MIN <= r[0] and r[1] <= INT_MAX))
+
+
+def r_clamp(r):
+    if r is None or r == EMPTY:
+        return r
+    lo, hi = max(r[0], INT_MIN), min(r[1], INT_MAX)
+    return (lo, hi) if lo <= hi else EMPTY
+
+
+def mentions(node, name):
+    """Does the Rhai AST ``node`` read or write a variable called ``name``?"""
+    if isinstance(node, A.Var):
+        return node.name == name
+    if isinstance(node, A.Node):
+        return any(mentions(getattr(node, fl, None), name) for fl in node.fields)
+    if isinstance(node, (list, tuple)):
+        return any(mentions(x, name) for x in node)
+    return False
+
+
 def locate(node, pos):
     line, col = (pos[0], pos[1]) if pos is not None and pos[0] else (1, 0)
     for n in P.walk(node):
@@ -130,10 +190,11 @@ def locate(node, pos):
 
 
 class VarInfo:
-    __slots__ = ("name", "py", "const", "shared", "key", "dyn", "ty")
+    __slots__ = ("name", "py", "const", "shared", "key", "dyn", "ty", "depth")
 
     def __init__(self, name, py, const=False, shared=False, key=None, dyn=False):
         self.ty = None
+        self.depth = 0
         self.name = name
         self.py = py
         self.const = const
@@ -156,6 +217,18 @@ class Fn:
         self.ntmp = 0
         self.names = {}
         self.this_write = False
+        self.trips = []  # per enclosing loop: bound on its iterations (None = unbounded)
+
+    def times(self, vi):
+        """How often a statement here can run per declaration of ``vi``."""
+        if vi.shared or vi.key is None:
+            return None
+        k = 1
+        for t in self.trips[vi.depth:]:
+            if t is None:
+                return None
+            k *= t
+        return k
 
     def tmp(self):
         self.ntmp += 1
@@ -164,7 +237,7 @@ class Fn:
     def nvars(self):
         return sum(len(s) for s in self.scopes)
 
-    def declare(self, name, key, const=False, ty=None):
+    def declare(self, name, key, const=False, ty=None, rng=None):
         n = self.names.get(name, 0)
         self.names[name] = n + 1
         py = f"v_{name}" if n == 0 else f"v_{name}_{n}"
@@ -176,6 +249,12 @@ class Fn:
             vt[key] = ty
         self.comp.note(key, ty)
         vi.ty = None if vi.shared else vt[key]
+        vi.depth = len(self.trips)
+        if not vi.shared:
+            vr = self.comp.vrange
+            if key not in vr:
+                vr[key] = rng
+            self.comp.note_range(key, rng)
         self.scopes[-1][name] = vi
         return vi
 
@@ -211,6 +290,9 @@ class Compiler:
         self.new_shared = set()
         self.vtypes = {}
         self.seen = {}
+        self.vrange = {}
+        self.rseen = {}
+        self.rchanges = {}
         self.dirty = False
         self.no_types = False
         self.defs = []
@@ -242,6 +324,7 @@ class Compiler:
             self.new_shared = set()
             self.dirty = False
             self.seen = {}
+            self.rseen = {}
             if attempt == 11:
                 self.no_types = True
             node = make()
@@ -250,6 +333,13 @@ class Compiler:
                 nt = tjoin(vt.get(key, BOT), t)
                 if nt != vt.get(key, BOT):
                     vt[key] = nt
+                    self.dirty = True
+            vr = self.vrange
+            for key, (hull, acc) in self.rseen.items():
+                nr = r_clamp(r_add(hull, acc))
+                if nr != vr.get(key, EMPTY):
+                    n = self.rchanges[key] = self.rchanges.get(key, 0) + 1
+                    vr[key] = nr if n < 4 else None  # widen
                     self.dirty = True
             if not (self.new_shared - self.shared_keys) and not self.dirty:
                 self.no_types = False
@@ -265,10 +355,80 @@ class Compiler:
         if key is not None:
             self.seen[key] = tjoin(self.seen.get(key, BOT), ty)
 
-    def note_elem(self, vi, ety):
+    def note_range(self, key, r):
+        """A value with INT range ``r`` written to (an INT leaf of) variable ``key``."""
+        if key is not None:
+            hull, acc = self.rseen.get(key, (EMPTY, (0, 0)))
+            self.rseen[key] = (r_hull(hull, r), acc)
+
+    def note_acc(self, key, r, k):
+        """``x += e`` (e in ``r``) running at most ``k`` times per declaration of x."""
+        if key is not None:
+            if k is None or r is None:
+                step = None
+            elif r == EMPTY:
+                step = (0, 0)
+            else:
+                step = (min(r[0], 0) * k, max(r[1], 0) * k)
+            hull, acc = self.rseen.get(key, (EMPTY, (0, 0)))
+            self.rseen[key] = (hull, r_add(acc, step))
+
+    def srange(self, f, node):
+        """Static range of an INT-valued expression (None = unknown)."""
+        if self.no_types:
+            return None
+        if isinstance(node, A.Const):
+            return (node.value, node.value) if type(node.value) is int else None
+        if isinstance(node, (A.Var, A.Index, A.ArrayLit)):
+            if isinstance(node, A.ArrayLit):
+                r = EMPTY
+                for x in node.items:
+                    r = r_hull(r, self.srange(f, x))
+                return r
+            if isinstance(node, A.Index) and (node.safe or self.stype(f, node.idx) not in _INTISH):
+                return None
+            vi = self.root_var(f, node)
+            if vi is None or vi.ty is None or not vi.ty.endswith(("int", BOT)):
+                return None
+            if isinstance(node, A.Index):
+                r = node
+                while isinstance(r, A.Index):
+                    r = r.obj
+                if not isinstance(r, A.Var):
+                    return None
+            return self.vrange.get(vi.key)
+        if isinstance(node, A.Binary):
+            if self.stype(f, node) not in _INTISH:
+                return None
+            a, b = self.srange(f, node.left), self.srange(f, node.right)
+            return r_clamp(self.binop_range(node.op, a, b))
+        if isinstance(node, A.Unary) and node.op == "-":
+            return r_clamp(r_neg(self.srange(f, node.expr)))
+        return None
+
+    @staticmethod
+    def binop_range(op, a, b):
+        """Unclamped range of ``a op b`` for INTs (None = unknown)."""
+        if op == "+":
+            return r_add(a, b)
+        if op == "-":
+            return r_add(a, r_neg(b))
+        if op == "*":
+            return r_mul(a, b)
+        if a is None or b is None or a == EMPTY or b == EMPTY:
+            return None if (a is None or b is None) else EMPTY
+        if op == "%" and b[0] > 0:
+            m = b[1] - 1
+            return (0, min(m, a[1])) if a[0] >= 0 else (-m, m)
+        if op == "/" and b[0] > 0 and a[0] >= 0:
+            return (a[0] // b[1], a[1] // b[0])
+        return None
+
+    def note_elem(self, vi, ety, erng=None):
         """An element of static type ``ety`` stored into the array variable ``vi``."""
         if vi is not None and islist(vi.ty):
             self.note(vi.key, tlist(ety))
+            self.note_range(vi.key, erng)
 
     def note_mutated(self, vi):
         """The array in ``vi`` (or something nested in it) was mutated in an unknown way."""
@@ -404,7 +564,8 @@ class Compiler:
         else:
             stmts, e = self.expr(f, s.value)
             e = self.copy_if_alias(f, s.value, e)
-        vi = f.declare(s.name, (id(s), s.name), s.const, None if s.value is None else self.stype(f, s.value))
+        vi = f.declare(s.name, (id(s), s.name), s.const, None if s.value is None else self.stype(f, s.value),
+                       None if s.value is None else self.srange(f, s.value))
         out = stmts + self.var_limit(f)
         if vi.shared:
             out.append(assign(vi.py, call("_Shared", e)))
@@ -527,6 +688,7 @@ class Compiler:
                     else:
                         nty = None
                     writer = lambda v: self.write_var(vi, v, nty)  # noqa: E731
+                    self.note_var_update(f, vi, op, s.value)
             vs, ve = self.expr(f, s.value)
             if op == "=":
                 return vs + [writer(self.copy_if_alias(f, s.value, ve))]
@@ -536,7 +698,9 @@ class Compiler:
                 vs = vs + [assign(tv, ve)]
                 ve = N(tv)
             ta = self.stype(f, t) if isinstance(t, A.Var) else None
-            return vs + [writer(self.binop_expr(f, bop, cur, ve, inplace=True, ta=ta, tb=self.stype(f, s.value)))]
+            ra = self.srange(f, t) if isinstance(t, A.Var) else None
+            return vs + [writer(self.binop_expr(f, bop, cur, ve, inplace=True, ta=ta, tb=self.stype(f, s.value),
+                                                ra=ra, rb=self.srange(f, s.value)))]
         # index / property chain
         root, steps = self.flatten(t)
         rootty = None
@@ -564,9 +728,18 @@ class Compiler:
                             ety = "int"
                         else:
                             ety = None
-                        self.note_elem(vi, ety)
+                        if op == "=":
+                            self.note_elem(vi, ety, self.srange(f, s.value))
+                        elif op in ("+=", "-=") and not mentions(s.value, root.name):
+                            self.note_elem(vi, ety, EMPTY)
+                            r = self.srange(f, s.value)
+                            self.note_acc(vi.key, r if op == "+=" else r_neg(r), f.times(vi))
+                        else:
+                            self.note_elem(vi, ety, None)
                     else:
                         self.note_mutated(vi)
+                else:
+                    self.note_range(vi.key, None)  # e.g. bit-field assignment on an INT
         else:
             raise ParseError("AssignmentToInvalidLHS", "Expression cannot be assigned to", t.pos)
         out = []
@@ -622,6 +795,23 @@ class Compiler:
         path = P.Tuple([P.Tuple([C(k), e], P.Load()) for k, e in keys], P.Load())
         out.append(writer(call("_setpath", rootread, path, ve)))
         return out
+
+    def note_var_update(self, f, vi, op, value):
+        """Range bookkeeping for ``x op= value`` (x a variable)."""
+        name = vi.name
+        if op == "=" and isinstance(value, A.Binary) and value.op in "+-":
+            if isinstance(value.left, A.Var) and value.left.name == name and not mentions(value.right, name):
+                op, value = value.op + "=", value.right
+            elif value.op == "+" and isinstance(value.right, A.Var) and value.right.name == name and \
+                    not mentions(value.left, name):
+                op, value = "+=", value.left
+        if op in ("+=", "-=") and not mentions(value, name):
+            r = self.srange(f, value)
+            self.note_acc(vi.key, r if op == "+=" else r_neg(r), f.times(vi))
+        elif op == "=" and not mentions(value, name):
+            self.note_range(vi.key, self.srange(f, value))
+        else:
+            self.note_range(vi.key, None)
 
     def flatten(self, e):
         steps = []
@@ -720,8 +910,16 @@ class Compiler:
             return s, ifexp(typeis(x, "bool"), P.UnaryOp(P.Not(), x), call("_not", x))
         return s, call("_not", x)
 
-    def binop_expr(self, f, op, a, b, inplace=False, ta=None, tb=None):
-        """Expression for a `op` b with inline fast paths; a, b evaluated once, in order."""
+    def binop_expr(self, f, op, a, b, inplace=False, ta=None, tb=None, ra=None, rb=None):
+        """Expression for a `op` b with inline fast paths; a, b evaluated once, in order.
+        ``ra``/``rb``: static INT ranges of the operands (when typed INT)."""
+        if (ta == "int" or is_int_const(a)) and (tb == "int" or is_int_const(b)) and ra is not None and \
+                rb is not None and ra != EMPTY and rb != EMPTY:
+            pyop = {"+": P.Add, "-": P.Sub, "*": P.Mult}.get(op)
+            if pyop is not None and r_fits(self.binop_range(op, ra, rb)):
+                return P.BinOp(a, pyop(), b)  # cannot overflow
+            if op in ("%", "/") and ra[0] >= 0 and rb[0] > 0:
+                return P.BinOp(a, P.Mod() if op == "%" else P.FloorDiv(), b)
         if not simple(a) or not simple(b):
             n1, n2 = f.tmp(), f.tmp()
             wa = a if simple(a) else P.NamedExpr(S(n1), a)
@@ -806,7 +1004,8 @@ class Compiler:
 
     def e_Binary(self, f, e):
         stmts, (a, b) = self.seq(f, [e.left, e.right])
-        return stmts, self.binop_expr(f, e.op, a, b, ta=self.stype(f, e.left), tb=self.stype(f, e.right))
+        return stmts, self.binop_expr(f, e.op, a, b, ta=self.stype(f, e.left), tb=self.stype(f, e.right),
+                                      ra=self.srange(f, e.left), rb=self.srange(f, e.right))
 
     def cond_expr(self, f, node):
         s, x = self.expr(f, node)
@@ -1072,7 +1271,7 @@ class Compiler:
         rvi = self.root_var(f, objnode) if objnode is not None else None
         if rvi is not None:
             if isinstance(objnode, A.Var) and name == "push" and n == 1 and (name, n) not in self.prog.fns:
-                self.note_elem(rvi, self.stype(f, e.args[0]))
+                self.note_elem(rvi, self.stype(f, e.args[0]), self.srange(f, e.args[0]))
             elif self.mutating(name, n):
                 self.note_mutated(rvi)
         if (name, n) in self.prog.fns:
@@ -1185,8 +1384,10 @@ class Compiler:
 
     def e_While(self, f, e, want=True):
         t = self.loop_result(f, want)
+        f.trips.append(None)
         cs, cx = self.cond_expr(f, e.cond)
         bs, _ = self.block_value(f, e.body, False)
+        f.trips.pop()
         f.loops.pop()
         tick = P.Expr(call("next", N("_T")))
         if cs:
@@ -1198,15 +1399,19 @@ class Compiler:
 
     def e_Loop(self, f, e, want=True):
         t = self.loop_result(f, want)
+        f.trips.append(None)
         bs, _ = self.block_value(f, e.body, False)
+        f.trips.pop()
         f.loops.pop()
         return [assign(t, C(None)), P.While(C(True), [P.Expr(call("next", N("_T")))] + bs, [])], N(t)
 
     def e_DoWhile(self, f, e, want=True):
         t = self.loop_result(f, want)
+        f.trips.append(None)
         bs, _ = self.block_value(f, e.body, False)
         f.loops.pop()
         cs, cx = self.cond_expr(f, e.cond)
+        f.trips.pop()
         first = f.tmp()
         stop = cx if e.until else P.UnaryOp(P.Not(), cx)
         head = P.If(N(first), [assign(first, C(False))], cs + [P.If(stop, [P.Break()], [])])
@@ -1223,12 +1428,23 @@ class Compiler:
             s, x = self.expr(f, e.iter)
             it = call("_iter", x)
         xty = "int" if rng else elem_of(self.stype(f, e.iter))
+        xrng = trips = None
+        if rng:
+            ra, rb = self.srange(f, e.iter.left), self.srange(f, e.iter.right)
+            incl = 0 if e.iter.inclusive else 1
+            xrng = r_clamp((INT_MIN if ra in (None, EMPTY) else ra[0], INT_MAX if rb in (None, EMPTY) else rb[1] - incl))
+            if ra not in (None, EMPTY) and rb not in (None, EMPTY):
+                trips = max(0, rb[1] - ra[0] + 1 - incl)
+        elif xty is not None and xty.endswith(("int", BOT)):
+            xrng = self.srange(f, e.iter)
+        f.trips.append(trips)
         f.scopes.append({})
-        vi = f.declare(e.var, (id(e), e.var), ty=xty)
+        vi = f.declare(e.var, (id(e), e.var), ty=xty, rng=xrng)
         ii = f.declare(e.ivar, (id(e), e.ivar), ty="int") if e.ivar else None
         pre = self.var_limit(f)
         bs, _ = self.block_value(f, e.body, False)
         f.scopes.pop()
+        f.trips.pop()
         f.loops.pop()
         out = s + pre + [assign(t, C(None))]
         head = []

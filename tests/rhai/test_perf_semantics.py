@@ -74,3 +74,50 @@ def test_nested_array_size_limit():
     assert error_of(src % "a.push(r);", set_max_array_size=10).kind == "ErrorDataTooLarge"
     src = "let a = [[1, 2, 3, 4, 5, 6, 7, 8]]; a.push([1]);"
     assert error_of(src, set_max_array_size=10).kind == "ErrorDataTooLarge"
+
+
+# integer range analysis: accumulations and loop variables keep checked arithmetic where needed
+RANGE_ERRORS = [
+    "let s = 0; for i in 0..10 { s += 9223372036854775800 } s",
+    "let s = 9223372036854775800; for i in 0..10 { s += i } s",
+    "let s = -9223372036854775800; for i in 0..10 { s -= i } s",
+    "let t = 0; for i in 0..3 { i += 9223372036854775806; t = i } t",
+    "let x = 1; for i in 0..70 { x = x * 2 } x",
+    "let x = 1; for i in 0..70 { x = x + x } x",
+    "let x = 0; x[63] = true; x - 1",
+    "let s = 0; for i in 0..3 { for j in 0..3 { s += 4611686018427387904 } } s",
+    "let a = [0]; for i in 0..3 { a[0] += 4611686018427387904 } a",
+    "let a = [0]; for i in 0..3 { a.push(a[i] + 4611686018427387904) } a",
+    "let j = 9223372036854775800; let n = 9223372036854775807; while j <= n { j += 5 }",
+    "let j = 0; let n = 10; while j < n { j += 9223372036854775807; j += 1 }",
+    "let s = 0; let k = 0; while k < 3 { for i in 0..2 { s += 4611686018427387904 } k += 1 } s",
+    "fn f(n) { let s = 0; for i in 0..n { s += 4611686018427387904 } s } f(3)",
+    "let i = 3037000500; i * i",
+    "let s = 0; for i in 0..=3037000499 { s = i * i; if i > 3 { i = 3037000500; s = i * i } } s",
+]
+
+
+@pytest.mark.parametrize("src", RANGE_ERRORS)
+def test_range_analysis_keeps_overflow_checks(src):
+    e = error_of(src)
+    while e.kind == "ErrorInFunctionCall":
+        e = e.inner
+    assert e.kind == "ErrorArithmetic"
+
+
+RANGE_VALUES = [
+    ("let s = 0; for i in -5..5 { s += i % 3 } s", -2),
+    ("let s = 0; for i in -5..5 { s += i / 2 } s", -2),
+    ("let s = 0; for i in 0..=100 { s += i } s", 5050),
+    ("let s = 0; for i in 0..10 { for j in 0..10 { s += i * j } } s", 2025),
+    ("let j = 0; let n = 100; let c = 0; while j <= n { c += 1; j += 7 } c * 1000 + j", 15105),
+    ("let a = []; for i in 0..5 { a.push(i * 1000000007) } a[4] * a[4]", 16000000224000000784),
+]
+
+
+@pytest.mark.parametrize("src,want", RANGE_VALUES)
+def test_range_analysis_values(src, want):
+    if want > 9223372036854775807:
+        assert error_of(src).kind == "ErrorArithmetic"
+    else:
+        assert same(run(src), want)
