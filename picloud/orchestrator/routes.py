@@ -7,8 +7,7 @@ always sees one consistent version. Refreshes come from NOTIFY on
 directly after its own writes, so a route created through the API answers on
 the very next request.
 
-Path templates: literal segments, ``{param}`` segments (one non-empty
-segment) and a final ``{rest...}`` catch-all (zero or more segments). When
+Path templates are parsed and matched by :mod:`picloud.shared.paths`. When
 several routes match, the most specific wins: segment by segment, a literal
 beats a parameter, which beats a catch-all; a route for the exact method beats
 ``ANY``.
@@ -24,30 +23,14 @@ import attrs
 import trio
 
 from picloud.executor.library import CompiledScript, ScriptLibrary
+from picloud.shared.paths import Segment, parse_template
+from picloud.shared.paths import match as match_template
 from picloud.shared.protocols import ScriptReader
 
 log = logging.getLogger(__name__)
 
-LITERAL, PARAM, CATCH_ALL = 0, 1, 2
 ANY_METHOD = "ANY"
-
-
-@attrs.frozen
-class Segment:
-    kind: int
-    text: str  # the literal, or the parameter's name
-
-
-def parse_template(template: str) -> tuple[Segment, ...]:
-    segments = []
-    for part in template.split("/")[1:]:
-        if part.startswith("{") and part.endswith("...}"):
-            segments.append(Segment(CATCH_ALL, part[1:-4]))
-        elif part.startswith("{") and part.endswith("}"):
-            segments.append(Segment(PARAM, part[1:-1]))
-        else:
-            segments.append(Segment(LITERAL, part))
-    return tuple(segments)
+_RANK = {"literal": 0, "param": 1, "catch_all": 2}
 
 
 @attrs.frozen
@@ -62,24 +45,7 @@ class Route:
 
     @property
     def specificity(self) -> tuple:
-        return (tuple(s.kind for s in self.segments), self.method == ANY_METHOD)
-
-    def match_path(self, parts: list[str]) -> dict[str, str] | None:
-        params: dict[str, str] = {}
-        for i, segment in enumerate(self.segments):
-            if segment.kind == CATCH_ALL:
-                params[segment.text] = "/".join(parts[i:])
-                return params
-            if i >= len(parts):
-                return None
-            if segment.kind == LITERAL:
-                if parts[i] != segment.text:
-                    return None
-            elif parts[i] == "":
-                return None
-            else:
-                params[segment.text] = parts[i]
-        return params if len(parts) == len(self.segments) else None
+        return (tuple(_RANK[s.kind] for s in self.segments), self.method == ANY_METHOD)
 
 
 @attrs.frozen
@@ -99,10 +65,9 @@ class _Snapshot:
         self.count = len(routes)
 
     def match(self, method: str, path: str) -> RouteMatch | MethodNotAllowed | None:
-        parts = path.split("/")[1:]
         allowed: list[str] = []
         for route in self.routes:
-            params = route.match_path(parts)
+            params = match_template(route.segments, path)
             if params is None:
                 continue
             if route.method == method or route.method == ANY_METHOD:
@@ -146,7 +111,7 @@ class RouteTable:
                     log.error("route %s %s: script %s v%s does not compile: %s", record.method,
                               record.path, record.script.name, record.script.version, exc)
                     continue
-                routes.append(Route(record.id, record.method, record.path, parse_template(record.path),
+                routes.append(Route(record.id, record.method, record.path, tuple(parse_template(record.path)),
                                     record.dispatch_mode, record.max_attempts, script))
             self._snapshot = _Snapshot(routes)
             self.refreshes += 1

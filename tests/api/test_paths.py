@@ -2,7 +2,7 @@
 
 import pytest
 
-from picloud.manager.api.paths import Segment, format_template, is_reserved, match, parse_template, shape
+from picloud.shared.paths import Segment, format_template, is_reserved, match, parse_template, shape
 
 
 @pytest.mark.parametrize("template, segments", [

@@ -1,7 +1,7 @@
 """PiCloud's control-plane JSON API under ``/_picloud/api/v1`` (docs/api.md).
 
 ``ControlPlane(db, cache, on_routes_changed, wake_dispatcher)`` is a plain
-ASGI callable; :mod:`.paths` holds the route-template parser the data plane
+ASGI callable; :mod:`picloud.shared.paths` holds the route-template parser the data plane
 shares.
 """
 

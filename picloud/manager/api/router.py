@@ -1,7 +1,7 @@
 """A tiny router: (method, path template) -> handler, with 404 and 405.
 
 Patterns use the same template syntax as user routes
-(:mod:`picloud.manager.api.paths`), matched against the request path with the
+(:mod:`picloud.shared.paths`), matched against the request path with the
 ``/_picloud/api/v1`` prefix removed. Trailing slashes are significant: API
 paths have none.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from .paths import Segment, match, parse_template
+from picloud.shared.paths import Segment, match, parse_template
 from .responses import ApiError, Response, bad_request, not_found
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from picloud.store import routes as store
 
 from .context import Context
-from .paths import is_reserved, parse_template, shape
+from picloud.shared.paths import is_reserved, parse_template, shape
 from .responses import Response, bad_request, conflict, iso, location, not_found
 from .router import Request, Router
 from .validation import MISSING, Fields, check_script_name, json_body, positive_int_param
