@@ -10,6 +10,7 @@ from picloud.store.database import Database, DatabaseUnavailable
 from picloud.store.kv import DEFAULT_MAX_CHAIN_DEPTH
 
 from . import dead_letters, executions, kv, routes, scripts, tokens, triggers
+from . import schedules
 from .context import Context, log
 from .responses import PREFIX, ApiError, Response, not_found
 from .router import Request, Router
@@ -21,6 +22,7 @@ def build_router() -> Router:
     router = Router()
     for module in (scripts, routes, executions, dead_letters, kv, triggers, tokens):
         module.register(router)
+    schedules.register(router)
     return router
 
 
