@@ -172,26 +172,47 @@ class RunCtx:
         deadline = self.deadline
         chunk_size = 64 if progress is not None else TICK_CHUNK
         ctx = self
+        self.extra = 0  # operations charged in bulk (charge()), not through the ticker
+        self.singles = 0  # ticker operations handed out (the current chunk counts whole)
+        self.cur = repeat(None, 0)  # the ticker's current chunk
 
         def gen():
             ops = 0
             while True:
-                ctx.ops = ops
+                total = ops + ctx.extra
+                ctx.ops = total
                 if deadline is not None and time.monotonic() > deadline:
                     raise err("ErrorTerminated", "Script terminated", token=None)
                 if progress is not None:
-                    tok = progress(ops)
+                    tok = progress(total)
                     if tok is not None:
                         raise err("ErrorTerminated", "Script terminated", token=tok)
                 if maxops:
-                    if ops >= maxops:
+                    if total >= maxops:
                         raise err("ErrorTooManyOperations", "Too many operations")
-                    chunk = min(chunk_size, maxops - ops)
+                    chunk = min(chunk_size, maxops - total)
                 else:
                     chunk = chunk_size
-                yield repeat(None, chunk)
                 ops += chunk
+                ctx.singles = ops
+                ctx.cur = r = repeat(None, chunk)
+                yield r
 
+        def charge(n):
+            """Charge ``n`` operations at once (O(1)); raises like the ticker."""
+            ctx.extra += n
+            total = ctx.singles - ctx.cur.__length_hint__() + ctx.extra
+            ctx.ops = total
+            if maxops and total > maxops:
+                raise err("ErrorTooManyOperations", "Too many operations")
+            if deadline is not None and time.monotonic() > deadline:
+                raise err("ErrorTerminated", "Script terminated", token=None)
+            if progress is not None:
+                tok = progress(total)
+                if tok is not None:
+                    raise err("ErrorTerminated", "Script terminated", token=tok)
+
+        self.charge = charge
         self.tick_it = it = chain.from_iterable(gen())
         return it.__next__
 
@@ -203,18 +224,18 @@ class RunCtx:
         n = len(r)
         if n <= 1024:
             if n:
-                next(islice(self.tick_it, n - 1, None))
+                self.charge(n)
             return (r,)
         return self.chunks(r)
 
     def chunks(self, it):
         """Iterate in batches, charging one operation per item before each batch."""
-        tick_it = self.tick_it
+        charge = self.charge
         if type(it) is range or type(it) is list:
             n = len(it)
             for k in range(0, n, 1024):
                 piece = it[k:k + 1024]
-                next(islice(tick_it, len(piece) - 1, None))
+                charge(len(piece))
                 yield piece
             return
         it = iter(it)
@@ -222,7 +243,7 @@ class RunCtx:
             piece = list(islice(it, 1024))
             if not piece:
                 return
-            next(islice(tick_it, len(piece) - 1, None))
+            charge(len(piece))
             yield piece
 
     # -------------------------------------------------------------- sizes
