@@ -9,6 +9,7 @@ stop in the reverse one (design notes, section 2)::
      ├─ executor-N   run scripts in worker threads
      ├─ routes       in-memory route table, refreshed on NOTIFY
      ├─ dispatcher   runs outbox rows: async calls, retries, dead letters
+     ├─ scheduler    fires cron schedules into the outbox
      └─ http         hypercorn (trio worker): user routes + control plane
 
 Components that need the database are built when their child starts, from
@@ -142,6 +143,7 @@ class Node:
                 ChildSpec("routes", self._run_routes),
                 ChildSpec("dispatcher", self._run_dispatcher,
                           request_stop=lambda: self.dispatcher.request_stop(), shutdown=timeout),
+                ChildSpec("scheduler", self._run_scheduler, request_stop=lambda: self.scheduler.request_stop()),
                 ChildSpec("janitor", self._run_janitor),
                 ChildSpec("http", self._run_http, request_stop=self._begin_shutdown, shutdown=timeout),
             ],
@@ -177,6 +179,14 @@ class Node:
             kv_reader=PgKvReader(self.store.db),
         )
         await self.dispatcher.run(task_status=task_status)
+
+    async def _run_scheduler(self, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
+        from picloud.manager.scheduler import Scheduler
+        from picloud.store.schedules import PgSchedules
+
+        self.scheduler = Scheduler(PgSchedules(self.store.db), wake_dispatcher=self._wake_dispatcher,
+                                   subscribe=self.store.listener.subscribe)
+        await self.scheduler.run(task_status=task_status)
 
     async def _run_janitor(self, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
         retention = Retention(dt.timedelta(days=self.settings.execution_retention_days),
