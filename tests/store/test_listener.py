@@ -33,8 +33,14 @@ async def test_notifications_reach_subscribers_of_their_channel(listener, db):
 
 async def test_full_channel_turns_into_one_overflow_marker(listener, db):
     changes = await listener.subscribe("kv", buffer=2)
+    done = await listener.subscribe("done")
     for n in range(10):
         await db.execute("SELECT pg_notify('kv', $1)", str(n))
+    # Notifications arrive in commit order: once 'done' is here, all ten
+    # were handed to the (not yet reading) consumer.
+    await db.execute("SELECT pg_notify('done', '')")
+    with trio.fail_after(5):
+        await done.receive()
     # The consumer was slow: the first two made it, the rest collapsed into a
     # marker telling it to re-read state, delivered once there is room.
     with trio.fail_after(5):
