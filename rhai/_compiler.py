@@ -167,6 +167,15 @@ def r_clamp(r):
     return (lo, hi) if lo <= hi else EMPTY
 
 
+def int_len_range(r):
+    """Range of len(str(x)) for x in the INT range r."""
+    if r is None:
+        return (1, 20)
+    if r == EMPTY:
+        return EMPTY
+    return (1, max(len(str(r[0])), len(str(r[1]))))
+
+
 def mentions(node, name):
     """Does the Rhai AST ``node`` read or write a variable called ``name``?"""
     if isinstance(node, A.Var):
@@ -378,6 +387,8 @@ class Compiler:
         if self.no_types:
             return None
         if isinstance(node, A.Const):
+            if type(node.value) is str:
+                return (len(node.value), len(node.value))
             return (node.value, node.value) if type(node.value) is int else None
         if isinstance(node, (A.Var, A.Index, A.ArrayLit)):
             if isinstance(node, A.ArrayLit):
@@ -388,7 +399,7 @@ class Compiler:
             if isinstance(node, A.Index) and (node.safe or self.stype(f, node.idx) not in _INTISH):
                 return None
             vi = self.root_var(f, node)
-            if vi is None or vi.ty is None or not vi.ty.endswith(("int", BOT)):
+            if vi is None or vi.ty is None or not vi.ty.endswith(("int", BOT, "str")):
                 return None
             if isinstance(node, A.Index):
                 r = node
@@ -398,12 +409,24 @@ class Compiler:
                     return None
             return self.vrange.get(vi.key)
         if isinstance(node, A.Binary):
-            if self.stype(f, node) not in _INTISH:
+            ty = self.stype(f, node)
+            if ty == "str" and node.op == "+":
+                return r_add(self.len_range(f, node.left), self.len_range(f, node.right))
+            if ty not in _INTISH:
                 return None
             a, b = self.srange(f, node.left), self.srange(f, node.right)
             return r_clamp(self.binop_range(node.op, a, b))
         if isinstance(node, A.Unary) and node.op == "-":
             return r_clamp(r_neg(self.srange(f, node.expr)))
+        return None
+
+    def len_range(self, f, node):
+        """Range of the length of ``node`` converted to a string (for concatenation)."""
+        ty = self.stype(f, node)
+        if ty == "str":
+            return self.srange(f, node)
+        if ty == "int":
+            return int_len_range(self.srange(f, node))
         return None
 
     @staticmethod
@@ -594,9 +617,13 @@ class Compiler:
         if isinstance(node, A.Var):
             vi = f.lookup(node.name)
             return None if vi is None or vi.shared else vi.ty
+        if isinstance(node, A.MapLit):
+            return "map"
         if isinstance(node, A.Binary):
             if node.op in _CMP:
                 return "bool"
+            if node.op == "+" and "str" in (self.stype(f, node.left), self.stype(f, node.right)):
+                return "str"
             if node.op in _ARITH_HELPER:
                 tl, tr = self.stype(f, node.left), self.stype(f, node.right)
                 if tl in _INTISH and tr in _INTISH:
@@ -683,6 +710,8 @@ class Compiler:
                         nty = vty
                     elif op == "+=" and islist(vi.ty):
                         nty = "list"
+                    elif op == "+=" and vi.ty == "str":
+                        nty = "str"
                     elif vi.ty in _INTISH and vty in _INTISH and op[:-1] in _ARITH_HELPER:
                         nty = "int"
                     else:
@@ -765,7 +794,10 @@ class Compiler:
                 tv = f.tmp()
                 out.append(assign(tv, ve))
                 ve = N(tv)
-            if len(keys) == 1 and keys[0][0] == "i" and isinstance(rootread, P.Name):
+            if len(keys) == 1 and keys[0][0] == "i" and isinstance(rootread, P.Name) and rootty == "map" and \
+                    self.stype(f, steps[0].idx) == "str":
+                curv = call(attr(rootread, "get"), keys[0][1])
+            elif len(keys) == 1 and keys[0][0] == "i" and isinstance(rootread, P.Name):
                 curv = self.index_expr(f, rootread, keys[0][1], rootty, None)
             else:
                 curv = call("_getpath", rootread, P.Tuple([P.Tuple([C(k), e], P.Load()) for k, e in keys], P.Load()))
@@ -781,6 +813,16 @@ class Compiler:
                 [P.Assign([P.Subscript(r, k, P.Store())], N(tv))],
                 [P.ExceptHandler(N("IndexError"), None, [P.Expr(call("_setidx", r, k, N(tv)))])], [], [])
             kty = self.stype(f, steps[0].idx)
+            if rootty == "map":
+                store = [P.Assign([P.Subscript(r, k, P.Store())], N(tv))]
+                if self.max_map_size:
+                    store.append(P.If(P.Compare(call("len", r), [P.Gt()], [C(self.max_map_size)]),
+                                      [P.Expr(call("_chkmap", r))], []))
+                if kty == "str" or (isinstance(k, P.Constant) and type(k.value) is str):
+                    out += store
+                else:
+                    out.append(P.If(typeis(k, "str"), store, [writer(call("_setidx", r, k, N(tv)))]))
+                return out
             test = and_(None if islist(rootty) else typeis(r, "list"),
                         None if (is_int_const(k) or kty == "int") else typeis(k, "int"))
             if test is None:
@@ -920,6 +962,15 @@ class Compiler:
                 return P.BinOp(a, pyop(), b)  # cannot overflow
             if op in ("%", "/") and ra[0] >= 0 and rb[0] > 0:
                 return P.BinOp(a, P.Mod() if op == "%" else P.FloorDiv(), b)
+        if op == "+" and "str" in (ta, tb) and simple(a) and simple(b):
+            lens = [ra if ta == "str" else int_len_range(ra) if ta == "int" else None,
+                    rb if tb == "str" else int_len_range(rb) if tb == "int" else None]
+            for j, x in enumerate((a, b)):
+                if isinstance(x, P.Constant) and type(x.value) in (str, int):
+                    lens[j] = (len(str(x.value)),) * 2
+            short = r_add(lens[0], lens[1])
+            short = short is not None and (short == EMPTY or short[1] * 4 <= self.max_string_size)
+            return self.str_add_typed(f, a, b, ta, tb, call("_iadd" if inplace else "_add", a, b), short)
         if not simple(a) or not simple(b):
             n1, n2 = f.tmp(), f.tmp()
             wa = a if simple(a) else P.NamedExpr(S(n1), a)
@@ -993,6 +1044,41 @@ class Compiler:
             return ifexp(and_(*checks), P.BinOp(a, pyop, b), slow)
         return slow
 
+    def str_add_typed(self, f, a, b, ta, tb, slow, short=False):
+        """a + b where a or b is statically a string (the result is a string);
+        ``short``: the result is statically within the size limit."""
+        checks = []
+        xs = []
+        unknown = None
+        for x, t in ((a, ta), (b, tb)):
+            if t == "str" or (isinstance(x, P.Constant) and type(x.value) is str):
+                xs.append(x)
+            elif t == "int" or is_int_const(x):
+                xs.append(call("str", x))
+            else:
+                checks.append(typeis(x, "str"))
+                unknown = x
+                xs.append(x)
+        r = f.tmp()
+
+        def test(xs, checks):
+            cat = P.BinOp(xs[0], P.Add(), xs[1])
+            if self.max_string_size:
+                lim = P.Compare(call("len", P.NamedExpr(S(r), cat)), [P.LtE()], [C(self.max_string_size // 4)])
+            else:
+                lim = P.Compare(P.NamedExpr(S(r), cat), [P.IsNot()], [C(None)])
+            return and_(*checks, lim)
+        if short and not checks:
+            return P.BinOp(xs[0], P.Add(), xs[1])
+        t1 = test(xs, checks)
+        if unknown is not None and len(checks) == 1:
+            # an INT operand converts like to_string
+            xs2 = [call("str", x) if x is unknown else x for x in xs]
+            t1 = P.BoolOp(P.Or(), [t1, test(xs2, [typeis(unknown, "int")])])
+        elif not checks and not self.max_string_size:
+            return P.BinOp(xs[0], P.Add(), xs[1])
+        return ifexp(t1, N(r), slow)
+
     def str_add(self, f, a, b, slow):
         checks = [typeis(x, "str") for x in (a, b) if not (isinstance(x, P.Constant) and type(x.value) is str)]
         if self.max_string_size:
@@ -1004,6 +1090,15 @@ class Compiler:
 
     def e_Binary(self, f, e):
         stmts, (a, b) = self.seq(f, [e.left, e.right])
+        if e.op == "+" and self.stype(f, e) == "str":
+            for x in (a, b):
+                if not simple(x):
+                    t = f.tmp()
+                    stmts = stmts + [assign(t, x)]
+                    if x is a:
+                        a = N(t)
+                    else:
+                        b = N(t)
         return stmts, self.binop_expr(f, e.op, a, b, ta=self.stype(f, e.left), tb=self.stype(f, e.right),
                                       ra=self.srange(f, e.left), rb=self.srange(f, e.right))
 
@@ -1055,7 +1150,9 @@ class Compiler:
 
     def e_In(self, f, e):
         stmts, (a, b) = self.seq(f, [e.left, e.right])
-        if isinstance(a, P.Name) and isinstance(b, P.Name):
+        if self.stype(f, e.right) == "map" and simple(a) and simple(b) and self.stype(f, e.left) == "str":
+            x = P.Compare(a, [P.In()], [b])
+        elif isinstance(a, P.Name) and isinstance(b, P.Name):
             x = ifexp(and_(typeis(b, "dict"), typeis(a, "str")), P.Compare(a, [P.In()], [b]), call("_contains", b, a))
         else:
             x = call("_contains", b, a)
@@ -1072,6 +1169,19 @@ class Compiler:
             return self.safe_step(f, e)
         stmts, (o, i) = self.seq(f, [e.obj, e.idx])
         oty, ity = self.stype(f, e.obj), self.stype(f, e.idx)
+        if (islist(oty) and (ity == "int" or is_int_const(i))) or oty == "map":
+            for x in (o, i):
+                if not simple(x):
+                    t = f.tmp()
+                    stmts = stmts + [assign(t, x)]
+                    if x is o:
+                        o = N(t)
+                    else:
+                        i = N(t)
+        if oty == "map":
+            if ity == "str" or (isinstance(i, P.Constant) and type(i.value) is str):
+                return stmts, call(attr(o, "get"), i)
+            return stmts, ifexp(typeis(i, "str"), call(attr(o, "get"), i), call("_idx", o, i))
         if islist(oty) and (ity == "int" or is_int_const(i)) and simple(o) and simple(i):
             # Python's list indexing == Rhai's for an INT index (negative from the end);
             # out of bounds -> the general path raises the Rhai error.

@@ -121,3 +121,39 @@ def test_range_analysis_values(src, want):
         assert error_of(src).kind == "ErrorArithmetic"
     else:
         assert same(run(src), want)
+
+
+STRING_LIMITS = [
+    'let a = ["xxxxxxxx"]; let s = ""; for i in 0..100 { s += a[0] } s',
+    'let a = ["xxxxxxxx"]; let s = ""; for i in 0..100 { s = s + a[0] } s',
+    'let a = ["xxxxxxxx"]; let s = ""; for i in 0..100 { s = a[0] + s } s',
+    'let w = ["%s"]; let t = w[0] + w[0]; t' % ("x" * 78),
+    'let s = "x"; for i in 0..20 { s += s } s',
+    'let s = ""; for i in 0..100 { s += i } s',
+    'let s = "é"; let t = ""; for i in 0..3 { t += s } t',
+]
+
+
+@pytest.mark.parametrize("src", STRING_LIMITS)
+def test_string_size_limit_with_static_lengths(src):
+    limit = 5 if "é" in src else 150
+    assert error_of(src, set_max_string_size=limit).kind == "ErrorDataTooLarge"
+
+
+def test_string_concatenation_values():
+    assert run('let w = ["ab", "c"]; let m = #{}; for i in 0..4 { let k = w[i % 2] + "-" + i; '
+               'if k in m { m[k] += 1 } else { m[k] = 1 } } m.len()') == 4
+    assert run('let s = ""; for i in -2..2 { s += i; s += ","; } s') == "-2,-1,0,1,"
+    assert run('let s = "a"; s += 1.5; s') == "a1.5"
+    assert run('let s = "a"; s += (); s') == "a"
+    assert run("let s = \"a\"; s += 'b'; s") == "ab"
+    assert run('let m = #{a: 1}; let k = "a"; m[k] += 1; m.a') == 2
+    assert run('let m = #{}; let x = m["nope"]; x == ()') is True
+
+
+def test_typed_map_size_limit():
+    src = "let m = #{}; for i in 0..10 { let k = `k${i}`; m[k] = i; } m.len()"
+    assert error_of(src, set_max_map_size=5).kind == "ErrorDataTooLarge"
+    src = 'let m = #{}; for i in 0..10 { let k = "k" + i; m[k] = i; } m.len()'
+    assert error_of(src, set_max_map_size=5).kind == "ErrorDataTooLarge"
+    assert run(src, set_max_map_size=10) == 10
