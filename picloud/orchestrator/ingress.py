@@ -28,7 +28,7 @@ from picloud.shared.executions import NewExecution
 from picloud.shared.kv import KvEffects, KvReader
 from picloud.shared.http import Receive, Scope, Send, send_json, send_response
 from picloud.shared.outcome import Outcome, OutcomeKind
-from picloud.shared.protocols import ExecutionWriter
+from picloud.shared.protocols import ExecutionWriter, RequestAuthenticator
 
 from .responses import ResponseError, render_value
 from .routes import MethodNotAllowed, RouteMatch, RouteTable
@@ -56,7 +56,9 @@ class Ingress:
         *,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         clock: WallClock | None = None,
+        auth: RequestAuthenticator | None = None,
     ):
+        self._auth = auth  # for routes with auth = 'token'; None refuses them
         self._routes = routes
         self._pool = pool
         self._writer = writer
@@ -76,6 +78,8 @@ class Ingress:
             await _error(send, 405, "method_not_allowed", f"{scope['method']} is not allowed here",
                          execution_id, id_header, (b"allow", ", ".join(match.allowed).encode()))
             return
+        if match.route.auth != "none" and not await self._authorized(scope, send, execution_id, id_header):
+            return
         try:
             body = await self._read_body(scope, receive)
         except BodyTooLarge:
@@ -87,6 +91,20 @@ class Ingress:
             await self._accept_async(scope, match, request, execution_id, send)
         else:
             await self._run_sync(match, request, execution_id, id_header, send)
+
+    async def _authorized(self, scope: Scope, send: Send, execution_id: uuid.UUID,
+                          id_header: tuple[bytes, bytes]) -> bool:
+        try:
+            ok = self._auth is not None and await self._auth.check_request(scope) is not None
+        except Exception:
+            log.exception("could not check the token of %s %s", scope["method"], scope["path"])
+            await _error(send, 503, "unavailable", "could not check the token; try again", execution_id,
+                         id_header, (b"retry-after", RETRY_AFTER_SECONDS))
+            return False
+        if not ok:
+            await _error(send, 401, "unauthorized", "a valid token is required", execution_id, id_header,
+                         (b"www-authenticate", b"Bearer"))
+        return ok
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
         for name, value in scope["headers"]:

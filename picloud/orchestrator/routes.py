@@ -42,6 +42,7 @@ class Route:
     dispatch_mode: str
     max_attempts: int
     script: CompiledScript
+    auth: str = "none"
 
     @property
     def specificity(self) -> tuple:
@@ -112,7 +113,7 @@ class RouteTable:
                               record.path, record.script.name, record.script.version, exc)
                     continue
                 routes.append(Route(record.id, record.method, record.path, tuple(parse_template(record.path)),
-                                    record.dispatch_mode, record.max_attempts, script))
+                                    record.dispatch_mode, record.max_attempts, script, auth=record.auth))
             self._snapshot = _Snapshot(routes)
             self.refreshes += 1
 

@@ -49,6 +49,14 @@ class RouteRecord:
     dispatch_mode: str
     max_attempts: int
     script: ScriptVersion
+    auth: str = "none"
+    """'token': callers need a valid API token (docs/auth.md)."""
+
+
+class RequestAuthenticator(Protocol):
+    """Who sent a request (bearer token or session cookie); ``None`` when nobody valid."""
+
+    async def check_request(self, scope: dict[str, Any]) -> object | None: ...
 
 
 class ScriptReader(Protocol):

@@ -34,7 +34,7 @@ async def _load_version(conn: asyncpg.Connection, name: str, version: int) -> Sc
 
 async def _load_routes(conn: asyncpg.Connection) -> list[RouteRecord]:
     rows = await conn.fetch(
-        """SELECT r.id, r.method, r.path, r.dispatch_mode, r.max_attempts,
+        """SELECT r.id, r.method, r.path, r.dispatch_mode, r.max_attempts, r.auth,
                   v.script_name, v.version, v.source, v.timeout_seconds, v.limits
            FROM routes r
            JOIN scripts s ON s.name = r.script_name
@@ -44,7 +44,7 @@ async def _load_routes(conn: asyncpg.Connection) -> list[RouteRecord]:
     return [
         RouteRecord(
             id=row["id"], method=row["method"], path=row["path"], dispatch_mode=row["dispatch_mode"],
-            max_attempts=row["max_attempts"], script=_script(row),
+            max_attempts=row["max_attempts"], script=_script(row), auth=row["auth"],
         )
         for row in rows
     ]

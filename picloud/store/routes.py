@@ -33,6 +33,7 @@ class Route:
     max_attempts: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    auth: str = "none"
 
 
 class RouteConflict(Exception):
@@ -61,6 +62,7 @@ def _route(row: asyncpg.Record) -> Route:
         max_attempts=row["max_attempts"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        auth=row["auth"],
     )
 
 
@@ -97,6 +99,7 @@ async def create_route(
     dispatch_mode: str,
     max_attempts: int,
     shape_of: ShapeOf,
+    auth: str = "none",
 ) -> Route:
     """Insert a route; raise :class:`RouteConflict` or :class:`UnknownScript`."""
     async with conn.transaction():
@@ -106,10 +109,10 @@ async def create_route(
         try:
             row = await conn.fetchrow(
                 """
-                INSERT INTO routes (method, path, script_name, dispatch_mode, max_attempts)
-                VALUES ($1, $2, $3, $4, $5) RETURNING *
+                INSERT INTO routes (method, path, script_name, dispatch_mode, max_attempts, auth)
+                VALUES ($1, $2, $3, $4, $5, $6) RETURNING *
                 """,
-                method, path, script, dispatch_mode, max_attempts,
+                method, path, script, dispatch_mode, max_attempts, auth,
             )
         except asyncpg.UniqueViolationError:
             raise RouteConflict(None, method, path) from None
@@ -119,7 +122,7 @@ async def create_route(
 
 
 _PATCHABLE = {"method": "method", "path": "path", "script": "script_name",
-              "dispatch_mode": "dispatch_mode", "max_attempts": "max_attempts"}
+              "dispatch_mode": "dispatch_mode", "max_attempts": "max_attempts", "auth": "auth"}
 
 
 async def update_route(

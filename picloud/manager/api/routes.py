@@ -14,9 +14,10 @@ from .validation import MISSING, Fields, check_script_name, json_body, positive_
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 DISPATCH_MODES = ("sync", "async")
+AUTH_MODES = ("none", "token")
 DEFAULT_MAX_ATTEMPTS = 3
 MAX_ATTEMPTS = 100
-FIELDS = ("method", "path", "script", "dispatch_mode", "max_attempts")
+FIELDS = ("method", "path", "script", "dispatch_mode", "max_attempts", "auth")
 
 
 def route_json(route: store.Route) -> dict[str, Any]:
@@ -27,6 +28,7 @@ def route_json(route: store.Route) -> dict[str, Any]:
         "script": route.script,
         "dispatch_mode": route.dispatch_mode,
         "max_attempts": route.max_attempts,
+        "auth": route.auth,
         "created_at": iso(route.created_at),
         "updated_at": iso(route.updated_at),
     }
@@ -62,6 +64,9 @@ def _read(fields: Fields, *, required: bool) -> dict[str, Any]:
     attempts = fields.integer("max_attempts", minimum=1, maximum=MAX_ATTEMPTS)
     if attempts is not MISSING:
         values["max_attempts"] = attempts
+    auth = fields.choice("auth", AUTH_MODES)
+    if auth is not MISSING:
+        values["auth"] = auth
     return values
 
 
@@ -83,6 +88,7 @@ async def create_route(ctx: Context, request: Request) -> Response:
         route = await ctx.db.run(
             store.create_route, values["method"], values["path"], values["script"],
             values.get("dispatch_mode", "sync"), values.get("max_attempts", DEFAULT_MAX_ATTEMPTS), _shape_of,
+            values.get("auth", "none"),
         )
     except store.RouteConflict as exc:
         raise _conflict(exc) from None
