@@ -31,6 +31,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# The admin token the benchmarked server runs with (PICLOUD_ADMIN_TOKEN).
+ADMIN_TOKEN = "pc_" + os.urandom(24).hex()
 
 # Served exactly as PiCloud serves itself: hypercorn.trio.serve in one trio.run.
 HELLO_APP = '''
@@ -85,7 +87,8 @@ def wait_until_up(url: str, timeout: float = 60.0) -> None:
 def api(base: str, method: str, path: str, body: dict) -> dict:
     request = urllib.request.Request(base + "/_picloud/api/v1" + path, method=method,
                                      data=json.dumps(body).encode(),
-                                     headers={"content-type": "application/json"})
+                                     headers={"content-type": "application/json",
+                                              "authorization": f"Bearer {ADMIN_TOKEN}"})
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
 
@@ -140,6 +143,7 @@ def main() -> int:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("PICLOUD_")}
+        env["PICLOUD_ADMIN_TOKEN"] = ADMIN_TOKEN
         serve = subprocess.Popen(
             [sys.executable, "-m", "picloud.cli", "serve", "--listen", f"127.0.0.1:{port}",
              "--data-dir", str(work / "data"), "--log-level", "warning"],

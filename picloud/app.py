@@ -36,6 +36,7 @@ from picloud.config import Settings
 from picloud.executor.library import ScriptLibrary
 from picloud.executor.pool import ExecutorPool
 from picloud.manager.api import ControlPlane
+from picloud.manager.auth import Authenticator, ensure_admin_token, is_protected
 from picloud.manager.health import HealthEndpoint
 from picloud.orchestrator.dispatcher import Dispatcher, RetryPolicy
 from picloud.orchestrator.ingress import Ingress
@@ -56,10 +57,12 @@ API_PREFIX = "/_picloud/api/v1/"
 class RootApp:
     """The one ASGI callable: platform endpoints under /_picloud, user routes otherwise."""
 
-    def __init__(self, health: ASGIApp, control_plane: ASGIApp | None = None, ingress: ASGIApp | None = None):
+    def __init__(self, health: ASGIApp, control_plane: ASGIApp | None = None, ingress: ASGIApp | None = None,
+                 auth: Authenticator | None = None):
         self._health = health
         self._control_plane = control_plane
         self._ingress = ingress
+        self._auth = auth  # None: the control plane is open (tests only)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -79,6 +82,8 @@ class RootApp:
                 await send_error(send, 405, "method_not_allowed", "use GET", [(b"allow", b"GET, HEAD")])
                 return
             await self._health(scope, receive, send)
+        elif self._auth is not None and is_protected(path) and await self._auth.guard(scope, send) is None:
+            return  # answered 401 (docs/auth.md)
         elif path.startswith(API_PREFIX) and self._control_plane is not None:
             await self._control_plane(scope, receive, send)
         else:
@@ -130,6 +135,7 @@ class Node:
         self.library: ScriptLibrary | None = None
         self.routes: RouteTable | None = None
         self.dispatcher: Dispatcher | None = None
+        self.auth: Authenticator | None = None
         self.http_port: int | None = None
 
     def supervisor(self) -> Supervisor:
@@ -137,6 +143,7 @@ class Node:
         return Supervisor(
             [
                 ChildSpec("store", self._run_store),
+                ChildSpec("auth", self._run_auth),
                 ChildSpec("recorder", self._run_recorder, request_stop=lambda: self.recorder.request_stop(),
                           shutdown=timeout),
                 *self.pool.child_specs(shutdown=timeout),
@@ -162,6 +169,14 @@ class Node:
             self.library = ScriptLibrary(PgScriptReader(store.db))
             task_status.started()
             await trio.sleep_forever()
+
+    async def _run_auth(self, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
+        settings = self.settings
+        await ensure_admin_token(self.store.db, admin_token=settings.admin_token, data_dir=settings.data_dir,
+                                 announce=self.announce)
+        if self.auth is None:  # one instance for the process: the HTTP app holds it
+            self.auth = Authenticator.for_database(self.store.db, ttl=settings.auth_cache_seconds)
+        await self.auth.watch(self.store.listener.subscribe, task_status=task_status)
 
     async def _run_recorder(self, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
         self.recorder = Recorder(self.store.db, max_chain_depth=self.settings.max_chain_depth)
@@ -195,10 +210,11 @@ class Node:
 
     def app(self) -> RootApp:
         ingress = Ingress(self.routes, self.pool, self.recorder, self._wake_dispatcher,
-                          PgKvReader(self.store.db), max_body_bytes=self.settings.max_body_bytes)
+                          PgKvReader(self.store.db), max_body_bytes=self.settings.max_body_bytes, auth=self.auth)
         control_plane = ControlPlane(self.store.db, self.library.cache, self.routes.refresh,
-                                     self._wake_dispatcher, max_chain_depth=self.settings.max_chain_depth)
-        return RootApp(HealthEndpoint(self.store.db), control_plane, ingress)
+                                     self._wake_dispatcher, max_chain_depth=self.settings.max_chain_depth,
+                                     on_tokens_changed=self.auth.invalidate)
+        return RootApp(HealthEndpoint(self.store.db), control_plane, ingress, auth=self.auth)
 
     def _wake_dispatcher(self) -> None:
         if self.dispatcher is not None:

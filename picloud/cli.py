@@ -38,6 +38,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="apply database migrations and exit")
     _add_common_flags(migrate)
+
+    token = commands.add_parser("token", help="create, list or revoke API tokens (docs/auth.md)")
+    token_commands = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    create = token_commands.add_parser("create", help="create a token and print its secret once")
+    create.add_argument("name")
+    _add_common_flags(create)
+    _add_common_flags(token_commands.add_parser("list", help="list tokens (never their secrets)"))
+    revoke = token_commands.add_parser("revoke", help="revoke a token by id")
+    revoke.add_argument("id")
+    _add_common_flags(revoke)
     return parser
 
 
@@ -70,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
             trio.run(serve, settings)
         elif args.command == "migrate":
             trio.run(_migrate, settings)
+        elif args.command == "token":
+            from picloud.manager.auth import run_token_command
+
+            argument = getattr(args, "name", None) or getattr(args, "id", None)
+            return trio.run(run_token_command, settings, args.token_command, argument)
     except (EmbeddedPostgresError, MigrationError) as exc:
         print(f"picloud: {exc}", file=sys.stderr)
         return EXIT_FAILURE

@@ -11,6 +11,7 @@ key, so a typo never silently falls back to a default.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -63,6 +64,18 @@ class Settings:
     """At most this many finished executions are kept; the oldest go first."""
     max_chain_depth: int = 8
     """How many KV-trigger hops may follow one another before the next is dead-lettered."""
+    admin_token: str | None = attrs.field(default=None, repr=False)
+    """The admin API token (stored hashed); unset: one is generated on first start."""
+    auth_cache_seconds: float = 30.0
+    """How long a verified token is trusted without asking the database again."""
+    caddy: bool = False
+    """Run Caddy in front of PiCloud as a supervised child process."""
+    domain: str | None = None
+    """Public domain name for Caddy; set: automatic HTTPS."""
+    http_port: int = 8000
+    """Caddy's HTTP port (with a domain: only redirects to HTTPS and ACME challenges)."""
+    https_port: int = 443
+    """Caddy's HTTPS port, used when a domain is set."""
 
     @property
     def listen_address(self) -> tuple[str, int]:
@@ -73,6 +86,19 @@ FIELD_NAMES = tuple(f.name for f in attrs.fields(Settings))
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
 _converter.register_structure_hook(Path, lambda value, _: Path(value))
+
+
+def _parse_bool(value: Any, _: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+_converter.register_structure_hook(bool, _parse_bool)
 
 
 def _env_values(environ: Mapping[str, str]) -> dict[str, str]:
@@ -134,6 +160,7 @@ def load_settings(
 
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
+_DOMAIN = re.compile(r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*")
 
 
 def _check(settings: Settings) -> None:
@@ -151,5 +178,14 @@ def _check(settings: Settings) -> None:
         raise ConfigError(f"max_chain_depth must be between 1 and 100, got {settings.max_chain_depth}")
     if settings.max_body_bytes < 1:
         raise ConfigError(f"max_body_bytes must be positive, got {settings.max_body_bytes}")
+    if settings.admin_token is not None and len(settings.admin_token) < 16:
+        raise ConfigError("admin_token must be at least 16 characters (use a long random string)")
+    if settings.auth_cache_seconds < 0:
+        raise ConfigError(f"auth_cache_seconds must not be negative, got {settings.auth_cache_seconds}")
+    for name in ("http_port", "https_port"):
+        if not 1 <= getattr(settings, name) <= 65535:
+            raise ConfigError(f"{name} must be a port number (1-65535), got {getattr(settings, name)}")
+    if settings.domain is not None and not _DOMAIN.fullmatch(settings.domain):
+        raise ConfigError(f"domain must be a host name such as picloud.example.com, got {settings.domain!r}")
     if settings.shutdown_timeout <= 0:
         raise ConfigError(f"shutdown_timeout must be positive, got {settings.shutdown_timeout}")

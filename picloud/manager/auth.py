@@ -36,6 +36,7 @@ import trio
 
 from picloud.shared.http import Headers, Scope, Send, send_error
 from picloud.store import tokens as store
+from picloud.store.database import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,13 @@ DEFAULT_CACHE_SECONDS = 30.0
 MAX_TOKEN_LENGTH = 512
 UNAUTHORIZED_MESSAGE = "a valid token is required"
 WWW_AUTHENTICATE = (b"www-authenticate", b"Bearer")
+# Paths that need a token (``/_picloud/health`` stays public). Pages of the
+# dashboard check for themselves with :meth:`Authenticator.check_request`.
+PROTECTED_PREFIXES = ("/_picloud/api", "/_picloud/metrics")
+
+
+def is_protected(path: str) -> bool:
+    return path.startswith(PROTECTED_PREFIXES)
 
 
 @attrs.frozen
@@ -180,6 +188,19 @@ class Authenticator:
         """The principal behind the request's bearer token or session cookie, else ``None``."""
         return await self.verify(token_from_scope(scope))
 
+    async def guard(self, scope: Scope, send: Send) -> Principal | None:
+        """The request's principal; else answer 401 (or 503 when the database is down) and return None."""
+        try:
+            principal = await self.check_request(scope)
+        except DatabaseUnavailable:
+            log.warning("auth: database unavailable for %s %s", scope.get("method"), scope.get("path"))
+            await send_error(send, 503, "unavailable", "the database is unreachable; try again shortly",
+                             [(b"retry-after", b"2")])
+            return None
+        if principal is None:
+            await send_unauthorized(send)
+        return principal
+
     def invalidate(self) -> None:
         """Forget every verified token (a token was revoked or replaced)."""
         self._cache.clear()
@@ -234,3 +255,79 @@ async def ensure_admin_token(db: Any, *, admin_token: str | None, data_dir: Path
         where = f"; it could NOT be written to {path} ({exc}), so copy it now"
     announce(f"created the admin API token (shown once{where}):\n    {secret}")
     return secret
+
+
+# -- ``picloud token ...`` ------------------------------------------------------------------
+
+
+async def run_token_command(settings: Any, action: str, argument: str | None,
+                            out: Callable[[str], None] = print) -> int:
+    """``picloud token create NAME | list | revoke ID``, straight against the database.
+
+    Uses the same settings as ``picloud migrate`` (and applies pending
+    migrations), so it works before any token exists. An embedded PostgreSQL
+    that a running ``picloud serve`` owns is used and left running; one this
+    command had to start is stopped again. Returns the exit code.
+    """
+    import contextlib
+
+    from picloud.store.database import open_asyncio_loop, open_database
+    from picloud.store.embedded import EmbeddedPostgres, default_bindir
+    from picloud.store.migrations import apply_migrations, load_migrations
+
+    migrations = load_migrations()
+    async with contextlib.AsyncExitStack() as stack:
+        await stack.enter_async_context(open_asyncio_loop())
+        if settings.database_url:
+            connect_kwargs: dict[str, Any] = {"dsn": settings.database_url}
+        else:
+            server = EmbeddedPostgres(data_dir=settings.data_dir.resolve(),
+                                      bindir=settings.pg_bindir or default_bindir())
+            running = (server.cluster_dir / "PG_VERSION").exists() and server._is_running()
+            await trio.to_thread.run_sync(server.start)
+            if not running:
+                stack.push_async_callback(trio.to_thread.run_sync, server.stop)
+            connect_kwargs = server.connect_kwargs()
+        db = await stack.enter_async_context(open_database(connect_kwargs, max_size=1))
+        await apply_migrations(db, migrations)
+        return await _token_action(db, action, argument, out)
+    return 1  # unreachable
+
+
+async def _token_action(db: Any, action: str, argument: str | None, out: Callable[[str], None]) -> int:
+    from picloud.manager.api.responses import iso
+    from picloud.manager.api.tokens import TOKEN_NAME
+
+    if action == "create":
+        name = argument or ""
+        if not TOKEN_NAME.fullmatch(name) or name == store.ADMIN_NAME:
+            out(f"picloud: invalid token name {name!r}: 1-64 letters, digits, '_', '.', '-' "
+                f"(and not {store.ADMIN_NAME!r})")
+            return 2
+        secret = new_token()
+        try:
+            token = await db.run(store.create_token, name, hash_token(secret))
+        except store.DuplicateName as exc:
+            out(f"picloud: {exc}")
+            return 1
+        out(f"created token {token.id} ({token.name}); the secret is shown only now:")
+        out(secret)
+        return 0
+    if action == "list":
+        tokens = await db.run(store.list_tokens)
+        out(f"{'ID':>4}  {'NAME':<24} {'CREATED':<24} LAST USED")
+        for token in tokens:
+            name = token.name + (" (admin)" if token.admin else "")
+            out(f"{token.id:>4}  {name:<24} {iso(token.created_at):<24} {iso(token.last_used_at) or '-'}")
+        return 0
+    if action == "revoke":
+        if argument is None or not argument.isdigit():
+            out(f"picloud: token id must be a number, got {argument!r}")
+            return 2
+        if not await db.run(store.delete_token, int(argument)):
+            out(f"picloud: no token with id {argument}")
+            return 1
+        out(f"revoked token {argument}")
+        return 0
+    out(f"picloud: unknown token command {action!r}")
+    return 2

@@ -48,10 +48,14 @@ class Reply:
 
 
 class Client:
-    def __init__(self, base_url: str, *, timeout: float = 15.0):
+    def __init__(self, base_url: str, *, timeout: float = 15.0, token: str | None = None):
+        from tests.e2e.serve import TEST_ADMIN_TOKEN
+
         parts = urllib.parse.urlsplit(base_url)
         self.host, self.port = parts.hostname, parts.port
         self.timeout = timeout
+        self.token = TEST_ADMIN_TOKEN if token is None else token
+        """Sent with control-plane calls (``api``); ``""`` sends none."""
 
     # -- raw -------------------------------------------------------------------
 
@@ -79,6 +83,8 @@ class Client:
         return self.request(method, path, **kw)
 
     def api(self, method: str, path: str, **kw) -> Reply:
+        if self.token:
+            kw["headers"] = {"Authorization": f"Bearer {self.token}", **(kw.get("headers") or {})}
         return self.request(method, API + path, **kw)
 
     # -- control plane -----------------------------------------------------------

@@ -13,6 +13,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+# Every test server runs with this admin token (PICLOUD_ADMIN_TOKEN); clients send it.
+TEST_ADMIN_TOKEN = "pc_test-admin-token-of-the-e2e-suite"
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -28,7 +31,9 @@ class ServeProcess:
         self.log_path = data_dir.parent / f"serve-{self.port}.log"
         self._log = self.log_path.open("w")
         environment = {k: v for k, v in os.environ.items() if not k.startswith("PICLOUD_")}
-        environment.update(env or {})
+        environment["PICLOUD_ADMIN_TOKEN"] = TEST_ADMIN_TOKEN
+        environment.update(env or {})  # a value of None removes the variable
+        environment = {k: v for k, v in environment.items() if v is not None}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "picloud.cli", "serve", "--listen", f"127.0.0.1:{self.port}",
              "--data-dir", str(data_dir), *extra_args],
@@ -41,7 +46,9 @@ class ServeProcess:
 
     def get(self, path: str) -> tuple[int, dict]:
         try:
-            with urllib.request.urlopen(self.base_url + path, timeout=5) as response:
+            request = urllib.request.Request(self.base_url + path,
+                                             headers={"Authorization": f"Bearer {TEST_ADMIN_TOKEN}"})
+            with urllib.request.urlopen(request, timeout=5) as response:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"null")
