@@ -51,6 +51,12 @@ MAX_CRON_LENGTH = 256
 # (float rounding between Trio's clock and datetimes): ticks this close are due.
 DUE_TOLERANCE = dt.timedelta(milliseconds=1)
 
+# Trio's timers run on the monotonic clock, ticks on the wall clock. If the
+# wall clock steps (NTP at boot on a board without a real-time clock, a
+# resumed VM), a long sleep would end late; waking at least this often to
+# compare with the wall clock (in memory, no database access) bounds that.
+MAX_SLEEP_SECONDS = 60.0
+
 
 class CronError(ValueError):
     """A cron expression or time zone that cannot be used."""
@@ -294,7 +300,7 @@ class Scheduler:
         self.next_fire_at = min(upcoming, default=None)
         if self.next_fire_at is None:
             return None
-        return max(0.0, (self.next_fire_at - self._clock.now()).total_seconds())
+        return min(MAX_SLEEP_SECONDS, max(0.0, (self.next_fire_at - self._clock.now()).total_seconds()))
 
 
 def _next_or_none(spec: CronSpec, after: dt.datetime) -> dt.datetime | None:

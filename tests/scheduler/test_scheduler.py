@@ -232,3 +232,34 @@ async def test_another_scheduler_firing_first_is_not_a_second_fire(autojump_cloc
         b.request_stop()
     assert store.fired() == [T0 + dt.timedelta(minutes=m) for m in range(1, 11)]
     assert store.fire_calls == 20 and len(wakes_a) + len(wakes_b) == 10
+
+
+class SteppingClock(TrioClock):
+    """A wall clock that can be stepped, like NTP correcting a Pi's clock after boot."""
+
+    def __init__(self, start):
+        super().__init__(start)
+        self.offset = dt.timedelta(0)
+
+    def now(self):
+        return super().now() + self.offset
+
+
+async def test_a_wall_clock_step_is_noticed_within_a_minute(autojump_clock):
+    store = FakeSchedules()
+    store.add("0 * * * *")
+    clock = SteppingClock(T0)
+    scheduler = Scheduler(store, subscribe=store.subscribe, clock=clock)
+
+    async def step():
+        async def later():
+            await trio.sleep(600)
+            clock.offset = dt.timedelta(hours=3)  # now 03:10
+        trio.lowlevel.current_task().parent_nursery.start_soon(later)
+
+    await run_for(scheduler, 660.5, during=step)
+    # The missed 01:00-03:00 ticks fire once (03:00), at most a minute after the step.
+    (fire,) = store.fires
+    assert fire.scheduled_for == T0 + dt.timedelta(hours=3)
+    assert fire.fired_at - (T0 + dt.timedelta(hours=3, minutes=10)) <= dt.timedelta(minutes=1)
+    assert store.loads == 1
