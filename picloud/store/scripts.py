@@ -62,12 +62,23 @@ class PutResult:
 
 
 class ScriptInUse(Exception):
-    """The script cannot be deleted: routes still run it."""
+    """The script cannot be deleted: routes, KV triggers or schedules still run it."""
 
-    def __init__(self, name: str, route_ids: list[int]):
-        super().__init__(f"script {name!r} is used by route(s) {', '.join(map(str, route_ids))}")
+    def __init__(self, name: str, route_ids: list[int], trigger_ids: list[int] = (),
+                 schedule_ids: list[int] = ()):
         self.name = name
-        self.route_ids = route_ids
+        self.route_ids = list(route_ids)
+        self.trigger_ids = list(trigger_ids)
+        self.schedule_ids = list(schedule_ids)
+        super().__init__(f"script {name!r} is used by {self.users() or 'something just added'}")
+
+    def users(self) -> str:
+        parts = []
+        for label, ids in (("route", self.route_ids), ("KV trigger", self.trigger_ids),
+                           ("schedule", self.schedule_ids)):
+            if ids:
+                parts.append(f"{label}(s) {', '.join(map(str, ids))}")
+        return "; ".join(parts)
 
 
 def _version(row: asyncpg.Record) -> ScriptVersion:
@@ -217,18 +228,20 @@ async def rollback_script(conn: asyncpg.Connection, name: str, version: int) -> 
 async def delete_script(conn: asyncpg.Connection, name: str) -> bool:
     """Delete the script and all its versions; ``False`` if it does not exist.
 
-    Raises :class:`ScriptInUse` while routes refer to it. Execution history is
+    Raises :class:`ScriptInUse` while routes, KV triggers or schedules refer to it. Execution history is
     kept (it refers to scripts by name and version, not by key).
     """
     async with conn.transaction():
         exists = await conn.fetchval("SELECT true FROM scripts WHERE name = $1 FOR UPDATE", name)
         if not exists:
             return False
-        route_ids = [r["id"] for r in await conn.fetch(
-            "SELECT id FROM routes WHERE script_name = $1 ORDER BY id FOR SHARE", name
-        )]
-        if route_ids:
-            raise ScriptInUse(name, route_ids)
+        users = [
+            [r["id"] for r in await conn.fetch(
+                f"SELECT id FROM {table} WHERE script_name = $1 ORDER BY id FOR SHARE", name)]
+            for table in ("routes", "kv_triggers", "schedules")
+        ]
+        if any(users):
+            raise ScriptInUse(name, *users)
         try:
             await conn.execute(
                 """

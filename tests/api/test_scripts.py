@@ -108,6 +108,19 @@ async def test_delete_refused_while_a_route_uses_it(api):
     assert await api.db.fetchval("SELECT count(*) FROM script_versions") == 0
 
 
+async def test_delete_refused_while_a_trigger_or_schedule_uses_it(api):
+    await api.client.put("/scripts/t", {"source": "1"})
+    trigger = (await api.client.post("/triggers", {"pattern": "x/*", "script": "t"})).json
+    schedule = (await api.client.post("/schedules", {"cron": "@hourly", "script": "t"})).json
+    refused = await api.client.delete("/scripts/t")
+    assert refused.status == 409
+    assert refused.error["triggers"] == [trigger["id"]] and refused.error["schedules"] == [schedule["id"]]
+    assert "KV trigger(s)" in refused.error["message"] and "schedule(s)" in refused.error["message"]
+    assert (await api.client.delete(f"/triggers/{trigger['id']}")).status == 204
+    assert (await api.client.delete(f"/schedules/{schedule['id']}")).status == 204
+    assert (await api.client.delete("/scripts/t")).status == 204
+
+
 async def test_recreated_script_never_reuses_a_version_number(api):
     # Nodes cache compiled scripts by (name, version): a reused number would
     # let them keep running the deleted source.

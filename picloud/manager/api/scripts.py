@@ -154,9 +154,9 @@ async def delete_script(ctx: Context, request: Request) -> Response:
         deleted = await ctx.db.run(store.delete_script, name)
     except store.ScriptInUse as exc:
         raise conflict(
-            f"script {name!r} is used by route(s) {', '.join(map(str, exc.route_ids)) or '(just added)'}; "
+            f"script {name!r} is used by {exc.users() or 'something added just now'}; "
             "delete or re-point them first",
-            routes=exc.route_ids,
+            routes=exc.route_ids, triggers=exc.trigger_ids, schedules=exc.schedule_ids,
         ) from None
     if not deleted:
         raise not_found(f"no script named {name!r}")
