@@ -26,6 +26,9 @@ from picloud.shared.kv import KvEffects
 from .database import Database
 
 DEFAULT_MAX_CHAIN_DEPTH = 8
+# First key of the two-key advisory locks on KV keys (a key space apart from
+# the one-key locks of routes, tokens and migrations).
+KV_LOCK_CLASS = 0x4B56
 
 
 @attrs.frozen
@@ -114,6 +117,15 @@ async def apply_effects(conn: asyncpg.Connection, effects: KvEffects, context: W
     keys = sorted(set(effects.writes) | set(effects.increments))
     if not keys:
         return []
+    # Row locks only cover keys that exist: two writers inserting the same new
+    # keys in different orders (or one as a set, the other as an increment)
+    # would deadlock. Take a transaction-level advisory lock per key first, in
+    # one global order (by hash; a collision only serialises two keys).
+    await conn.execute(
+        """SELECT pg_advisory_xact_lock($1::int, h)
+           FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) AS k) AS hashes ORDER BY h""",
+        KV_LOCK_CLASS, keys,
+    )
     rows = await conn.fetch(
         "SELECT key, value::text AS value FROM kv WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE", keys
     )
