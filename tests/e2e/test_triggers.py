@@ -321,9 +321,6 @@ def test_a_self_triggering_chain_is_cut_off_past_the_max_depth(client, prefix):
     assert [d["id"] for d in letters] == [cut["id"]]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "product bug: DELETE /scripts/{name} of a script a trigger uses answers 500: "
-    "store/scripts.py catches ForeignKeyViolationError, but ON DELETE RESTRICT raises RestrictViolationError"))
 def test_deleting_a_script_a_trigger_uses_is_a_conflict(client, prefix):
     handler = add_script(client, "event")
     trigger = add_trigger(client, f"{prefix}*", handler)
