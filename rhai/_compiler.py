@@ -19,6 +19,7 @@ _CMP_HELPER = {"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge", "==": "_eq", "!
 _ARITH_HELPER = {"+": "_add", "-": "_sub", "*": "_mul", "/": "_div", "%": "_mod", "**": "_pow",
                  "<<": "_shl", ">>": "_shr", "&": "_band", "|": "_bor", "^": "_bxor"}
 _BOOL_OPS = frozenset(_CMP) | {"in"}
+_GUARD = {"int": "int", "str": "str", "bool": "bool", "float": "float", "map": "dict", "list": "list"}
 _NONMUT = frozenset(("len", "is_empty", "contains", "index_of", "type_of", "keys", "values", "to_string",
                      "to_debug", "get", "is_shared"))
 SPECIAL_CALLS = frozenset(("Fn", "call", "curry", "type_of", "print", "debug", "is_def_fn", "is_def_var",
@@ -176,6 +177,48 @@ def int_len_range(r):
     return (1, max(len(str(r[0])), len(str(r[1]))))
 
 
+def has_node(node, cls):
+    if isinstance(node, cls):
+        return True
+    if isinstance(node, A.Node):
+        return any(has_node(getattr(node, fl, None), cls) for fl in node.fields)
+    if isinstance(node, (list, tuple)):
+        return any(has_node(x, cls) for x in node)
+    return False
+
+
+def _root_name(node):
+    while isinstance(node, (A.Index, A.Prop)):
+        node = node.obj
+    return node.name if isinstance(node, A.Var) else None
+
+
+def assigns(node, name):
+    """Could ``node`` change the variable ``name`` (assignment, method call, by-ref call)?"""
+    if isinstance(node, A.Assign) and _root_name(node.target) == name:
+        return True
+    if isinstance(node, A.MethodCall) and _root_name(node.obj) == name:
+        return True
+    if isinstance(node, A.Call) and node.args and isinstance(node.args[0], A.Var) and node.args[0].name == name:
+        return True
+    if isinstance(node, A.Node):
+        return any(assigns(getattr(node, fl, None), name) for fl in node.fields)
+    if isinstance(node, (list, tuple)):
+        return any(assigns(x, name) for x in node)
+    return False
+
+
+def r_meet(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if a == EMPTY or b == EMPTY:
+        return EMPTY
+    lo, hi = max(a[0], b[0]), min(a[1], b[1])
+    return (lo, hi) if lo <= hi else EMPTY
+
+
 def mentions(node, name):
     """Does the Rhai AST ``node`` read or write a variable called ``name``?"""
     if isinstance(node, A.Var):
@@ -185,6 +228,15 @@ def mentions(node, name):
     if isinstance(node, (list, tuple)):
         return any(mentions(x, name) for x in node)
     return False
+
+
+_SMALL = (1 << 30) - 1  # CPython compares such ints on a fast path
+
+
+def in_i64(calc, r):
+    """Test that the value of ``calc`` (stored into ``r``) is an i64: cheap for small values."""
+    return P.BoolOp(P.Or(), [P.Compare(C(-_SMALL), [P.LtE(), P.LtE()], [calc, C(_SMALL)]),
+                             P.Compare(C(INT_MIN), [P.LtE(), P.LtE()], [N(r), C(INT_MAX)])])
 
 
 def locate(node, pos):
@@ -227,6 +279,13 @@ class Fn:
         self.names = {}
         self.this_write = False
         self.trips = []  # per enclosing loop: bound on its iterations (None = unbounded)
+        self.variant = parent.variant if parent is not None else ""
+        self.facts = {}  # var key -> INT range known to hold here (from conditions)
+        self.tail = None  # static type of the last block value compiled
+        self.fkey = None  # (name, arity) of the script function (typed variant)
+
+    def key(self, node, name):
+        return (id(node), name, self.variant)
 
     def times(self, vi):
         """How often a statement here can run per declaration of ``vi``."""
@@ -302,6 +361,13 @@ class Compiler:
         self.vrange = {}
         self.rseen = {}
         self.rchanges = {}
+        self.ntypes = {}
+        self.fret = {}  # (name, arity) -> return type of the typed variant
+        self.fparams = {}  # (name, arity) -> assumed parameter types of the typed variant
+        self.fret_seen = {}
+        self.fparams_seen = {}
+        self.no_fn_types = False
+        self.uses_this = {key: has_node(fd.body, A.This) for key, fd in program.fns.items()}
         self.dirty = False
         self.no_types = False
         self.defs = []
@@ -309,11 +375,37 @@ class Compiler:
         self.fn_names = {name for (name, _) in program.fns}
 
     # ---------------------------------------------------------------- top
+    def typed_fn(self, key):
+        """Do direct calls of this script function go to its typed variant ``g_``?"""
+        return key in self.prog.fns and not self.uses_this[key] and not self.no_fn_types
+
     def build(self):
-        body = []
-        for (name, arity), fd in self.prog.fns.items():
-            body.append(self.unit(lambda: self.script_fn(fd)))
-        main = self.unit(self.main_fn)
+        for attempt in range(8):
+            if attempt == 7:
+                self.no_fn_types = True
+            self.fret_seen = {}
+            self.fparams_seen = {}
+            self.defs = []
+            self.nanon = 0
+            body = []
+            for key, fd in self.prog.fns.items():
+                body.extend(self.script_fn_variants(fd))
+            main = self.unit(self.main_fn)
+            if self.no_fn_types:
+                break
+            changed = False
+            for key in self.prog.fns:
+                r = tjoin(self.fret.get(key, BOT), self.fret_seen.get(key, BOT))
+                if r != self.fret.get(key, BOT):
+                    self.fret[key] = r
+                    changed = True
+                old = self.fparams.get(key, (BOT,) * key[1])
+                new = tuple(tjoin(a, b) for a, b in zip(old, self.fparams_seen.get(key, (BOT,) * key[1])))
+                if new != old:
+                    self.fparams[key] = new
+                    changed = True
+            if not changed:
+                break
         body.extend(self.defs)
         body.append(main)
         table = P.Dict(
@@ -407,7 +499,9 @@ class Compiler:
                     r = r.obj
                 if not isinstance(r, A.Var):
                     return None
-            return self.vrange.get(vi.key)
+                return self.vrange.get(vi.key)
+            fact = f.facts.get(vi.key)
+            return r_meet(self.vrange.get(vi.key), fact[1] if fact is not None else None)
         if isinstance(node, A.Binary):
             ty = self.stype(f, node)
             if ty == "str" and node.op == "+":
@@ -480,7 +574,7 @@ class Compiler:
     def fn_pyname(name, arity):
         return f"f_{name}_{arity}"
 
-    def fn_wrapper(self, f, pyname, params, stmts, fname, pos):
+    def fn_wrapper(self, f, pyname, params, stmts, fname, pos, this=True):
         """def pyname(_d, this_, *params): stack check; tick; try body except wrap."""
         head = [
             P.If(P.Compare(N("_d"), [P.Gt()], [N("_MAXD")]), [P.Raise(call("_so"), None)], []),
@@ -488,23 +582,90 @@ class Compiler:
         ]
         handler = P.ExceptHandler(N("_E"), "_e", [P.Raise(call("_wrapfn", N("_e"), C(fname)), None)])
         body = head + [P.Try(stmts, [handler], [], [])]
-        args = P.arguments([], [P.arg("_d"), P.arg("this_")] + [P.arg(p) for p in params], None, [], [], None, [])
+        lead = [P.arg("_d"), P.arg("this_")] if this else [P.arg("_d")]
+        args = P.arguments([], lead + [P.arg(p) for p in params], None, [], [], None, [])
         fdef = P.FunctionDef(pyname, args, body, [], None)
         return locate(fdef, pos)
 
-    def script_fn(self, fd):
+    def script_fn_variants(self, fd):
+        """``f_<name>_<n>(_d, this_, *params)`` is the entry for dynamic calls (function
+        pointers, the host); a function not using ``this`` also gets ``g_<name>_<n>(_d,
+        *params)``, compiled for the parameter types seen at its direct call sites, which
+        direct calls use. ``f_`` checks the arguments and forwards to ``g_`` or runs a
+        generic copy."""
+        key = (fd.name, len(fd.params))
+        if not self.typed_fn(key):
+            return [self.unit(lambda: self.script_fn(fd))]
+        ptys = self.fparams.get(key, (BOT,) * key[1])
+        out = [self.unit(lambda: self.script_fn(fd, "g", ptys))]
+        guards = []
+        for p, t in zip(fd.params, ptys):
+            if t == BOT:
+                guards = None  # never called directly: no typed entry from f_
+                break
+            if t is not None:
+                guards.append(typeis(N("v_" + p), _GUARD[t]))
+        pyname = self.fn_pyname(fd.name, len(fd.params))
+        fwd = P.Return(call("g" + pyname[1:], N("_d"), *[N("v_" + p) for p in fd.params]))
+        for n in P.walk(fwd):
+            if "lineno" in n._attributes:  # line 0: not a Rhai position (see caller_pos)
+                n.lineno = n.end_lineno = 0
+                n.col_offset = n.end_col_offset = 0
+        if guards == []:
+            args = P.arguments([], [P.arg("_d"), P.arg("this_")] + [P.arg("v_" + p) for p in fd.params],
+                               None, [], [], None, [])
+            out.append(locate(P.FunctionDef(pyname, args, [fwd], [], None), fd.pos))
+            return out
+        generic = self.unit(lambda: self.script_fn(fd, "h"))
+        if guards:
+            test = and_(*guards)
+            for n in P.walk(test):
+                if "lineno" in n._attributes:
+                    n.lineno = n.end_lineno = 0
+                    n.col_offset = n.end_col_offset = 0
+            generic.body.insert(0, P.If(test, [fwd], []))
+        out.append(generic)
+        return out
+
+    def script_fn(self, fd, variant="", ptys=None):
         f = Fn(self, "fn")
+        f.variant = variant
         params = []
         pre = []
-        for p in fd.params:
-            vi = f.declare(p, (id(fd), p))
+        if variant == "g":
+            f.fkey = (fd.name, len(fd.params))
+        for k, p in enumerate(fd.params):
+            vi = f.declare(p, f.key(fd, p), ty=None if ptys is None else ptys[k])
             params.append(vi.py if not vi.shared else vi.py + "_raw")
             if vi.shared:
                 pre.append(assign(vi.py, call("_Shared", N(vi.py + "_raw"))))
         pre += self.var_limit(f)
         stmts, val = self.block_value(f, fd.body, True)
+        self.note_return(f, f.tail)
         body = pre + stmts + [P.Return(self.ret_value(f, val))]
-        return self.fn_wrapper(f, self.fn_pyname(fd.name, len(fd.params)), params, body, fd.name, fd.pos)
+        pyname = self.fn_pyname(fd.name, len(fd.params))
+        if variant == "g":
+            return self.fn_wrapper(f, "g" + pyname[1:], params, body, fd.name, fd.pos, this=False)
+        return self.fn_wrapper(f, pyname, params, body, fd.name, fd.pos)
+
+    def calls_g(self, f, e):
+        """Does the direct call ``e`` go to the typed variant? (Arguments of unknown type go
+        through ``f_``, which checks them.)"""
+        key = (e.name, len(e.args))
+        if not self.typed_fn(key) or f.variant == "h" or e.name in SPECIAL_CALLS:
+            return False
+        return all(self.param_type(self.stype(f, a)) is not None for a in e.args)
+
+    @staticmethod
+    def param_type(t):
+        """Types a parameter may be specialised on (checkable by f_'s guard)."""
+        if t == BOT or t in _GUARD:
+            return t
+        return "list" if islist(t) else None
+
+    def note_return(self, f, ty):
+        if f.fkey is not None:
+            self.fret_seen[f.fkey] = tjoin(self.fret_seen.get(f.fkey, BOT), ty)
 
     def ret_value(self, f, val):
         if f.this_write:
@@ -541,17 +702,39 @@ class Compiler:
 
     def stmts_value(self, f, stmts, want):
         out = []
+        f.tail = None
         if not stmts:
             return out, C(None)
         for s in stmts[:-1]:
+            drop = self.facts_assigned(f, s)
             out += self.stmt(f, s)
+            for key in drop:
+                f.facts.pop(key, None)
         last = stmts[-1]
+        drop = self.facts_assigned(f, last)
         if want:
             s2, v = self.stmt_value(f, last)
             out += s2
-            return out, v
-        out += self.stmt(f, last)
-        return out, C(None)
+            f.tail = self.stype(f, last.expr) if isinstance(last, A.ExprStmt) else None
+        else:
+            out += self.stmt(f, last)
+            v = C(None)
+        for key in drop:
+            f.facts.pop(key, None)
+        return out, v
+
+    def facts_assigned(self, f, s):
+        """Facts invalidated by statement ``s``: dropped now if ``s`` changes the variable
+        in a nested way, returned (to drop after ``s``) if ``s`` is ``x = ...``/``x op= ...``
+        (its right side still sees the fact)."""
+        after = []
+        for key, (name, _) in list(f.facts.items()):
+            if assigns(s, name):
+                if isinstance(s, A.Assign) and isinstance(s.target, A.Var) and not assigns(s.value, name):
+                    after.append(key)
+                else:
+                    del f.facts[key]
+        return after
 
     def stmt_value(self, f, s):
         if isinstance(s, A.ExprStmt):
@@ -587,7 +770,7 @@ class Compiler:
         else:
             stmts, e = self.expr(f, s.value)
             e = self.copy_if_alias(f, s.value, e)
-        vi = f.declare(s.name, (id(s), s.name), s.const, None if s.value is None else self.stype(f, s.value),
+        vi = f.declare(s.name, f.key(s, s.name), s.const, None if s.value is None else self.stype(f, s.value),
                        None if s.value is None else self.srange(f, s.value))
         out = stmts + self.var_limit(f)
         if vi.shared:
@@ -637,6 +820,10 @@ class Compiler:
             return None
         if isinstance(node, (A.And, A.Or, A.In)):
             return "bool"
+        if isinstance(node, (A.If, A.Block)):
+            return self.ntypes.get((id(node), f.variant))
+        if isinstance(node, A.Call) and self.calls_g(f, node):
+            return self.fret.get((node.name, len(node.args)), BOT)
         if isinstance(node, A.Index) and not node.safe:
             if self.stype(f, node.idx) == "int":
                 return elem_of(self.stype(f, node.obj))
@@ -672,7 +859,7 @@ class Compiler:
         f.scopes.append({})
         pre = []
         if s.var is not None:
-            vi = f.declare(s.var, (id(s), s.var))
+            vi = f.declare(s.var, f.key(s, s.var))
             val = call("_catch", N(name))
             pre.append(assign(vi.py, call("_Shared", val)) if vi.shared else assign(vi.py, val))
         else:
@@ -847,7 +1034,10 @@ class Compiler:
             elif value.op == "+" and isinstance(value.right, A.Var) and value.right.name == name and \
                     not mentions(value.left, name):
                 op, value = "+=", value.left
-        if op in ("+=", "-=") and not mentions(value, name):
+        if op in ("+=", "-=") and not mentions(value, name) and vi.key in f.facts:
+            x = self.srange(f, A.Var(None, name))
+            self.note_range(vi.key, r_clamp(self.binop_range(op[0], x, self.srange(f, value))))
+        elif op in ("+=", "-=") and not mentions(value, name):
             r = self.srange(f, value)
             self.note_acc(vi.key, r if op == "+=" else r_neg(r), f.times(vi))
         elif op == "=" and not mentions(value, name):
@@ -1017,7 +1207,7 @@ class Compiler:
                               isinstance(b, P.Constant) and type(b.value) is str):
                 return self.str_add(f, a, b, slow)
             calc = P.NamedExpr(S(r), P.BinOp(a, pyop, b))
-            rng = P.Compare(C(INT_MIN), [P.LtE(), P.LtE()], [calc, C(INT_MAX)])
+            rng = in_i64(calc, r)
             if op == "+" and checks and ta is None and tb is None:
                 slow = self.str_add(f, a, b, slow)
             return ifexp(and_(*checks, rng), N(r), slow)  # rng always present
@@ -1090,7 +1280,8 @@ class Compiler:
 
     def e_Binary(self, f, e):
         stmts, (a, b) = self.seq(f, [e.left, e.right])
-        if e.op == "+" and self.stype(f, e) == "str":
+        typed_int = e.op in ("+", "-", "*") and self.stype(f, e.left) == "int" and self.stype(f, e.right) == "int"
+        if (e.op == "+" and self.stype(f, e) == "str") or typed_int:
             for x in (a, b):
                 if not simple(x):
                     t = f.tmp()
@@ -1255,6 +1446,12 @@ class Compiler:
         if (name, n) in self.prog.fns:
             stmts, xs = self.args(f, e.args)
             d1 = P.BinOp(N("_d"), P.Add(), C(1))
+            if self.calls_g(f, e):
+                tys = tuple(self.param_type(self.stype(f, a)) for a in e.args)
+                # arguments of unknown type go through f_ (which checks them)
+                old = self.fparams_seen.get((name, n), (BOT,) * n)
+                self.fparams_seen[(name, n)] = tuple(tjoin(a, b) for a, b in zip(old, tys))
+                return stmts, call("g" + self.fn_pyname(name, n)[1:], d1, *xs)
             return stmts, call(self.fn_pyname(name, n), d1, N("_UNB"), *xs)
         # native: first argument by reference if plain variable
         if n and isinstance(e.args[0], A.Var) and self.mutating(name, n):
@@ -1441,7 +1638,7 @@ class Compiler:
         params = []
         pre = []
         for p in e.params:
-            vi = g.declare(p, (id(e), p))
+            vi = g.declare(p, g.key(e, p))
             params.append(vi.py if not vi.shared else vi.py + "_raw")
             if vi.shared:
                 pre.append(assign(vi.py, call("_Shared", N(vi.py + "_raw"))))
@@ -1460,6 +1657,7 @@ class Compiler:
     # ---------------------------------------------------------------- control flow
     def e_Block(self, f, e, want=True):
         s, v = self.block_value(f, e, want)
+        self.ntypes[(id(e), f.variant)] = f.tail if want else None
         if not s:
             return s, v
         if want and not simple(v):
@@ -1467,15 +1665,57 @@ class Compiler:
             return s + [assign(t, v)], N(t)
         return s, v
 
+    def cond_facts(self, f, cond):
+        """INT ranges of variables implied by ``cond`` being true / false: ({key: (name,
+        range)}, {...})."""
+        if not isinstance(cond, A.Binary) or cond.op not in ("<", "<=", ">", ">="):
+            return {}, {}
+        op, x, other = cond.op, cond.left, cond.right
+        if not isinstance(x, A.Var):
+            op, x, other = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[op], cond.right, cond.left
+        if not isinstance(x, A.Var) or self.stype(f, x) != "int" or self.stype(f, other) != "int":
+            return {}, {}
+        vi = f.lookup(x.name)
+        r = self.srange(f, other)
+        if vi is None or vi.shared or vi.key is None or r is None or r == EMPTY:
+            return {}, {}
+        lo, hi = r
+        up = {"<": hi - 1, "<=": hi}
+        down = {">": lo + 1, ">=": lo}
+        if op in up:
+            t, e = (INT_MIN, up[op]), ({"<": lo, "<=": lo + 1}[op], INT_MAX)
+        else:
+            t, e = (down[op], INT_MAX), (INT_MIN, {">": hi, ">=": hi - 1}[op])
+        return {vi.key: (x.name, t)}, {vi.key: (x.name, e)}
+
+    def with_facts(self, f, facts, node):
+        """Facts that hold throughout ``node`` (variables it cannot change)."""
+        new = dict(f.facts)
+        for key, (name, r) in facts.items():
+            if not assigns(node, name):
+                new[key] = (name, r_meet(new[key][1], r) if key in new else r)
+        return new
+
     def e_If(self, f, e, want=True):
         cs, cx = self.cond_expr(f, e.cond)
+        tf, ef = self.cond_facts(f, e.cond)
+        saved = f.facts
+        f.facts = self.with_facts(f, tf, e.then)
         ts, tv = self.block_value(f, e.then, want)
+        tt = f.tail
+        f.facts = saved
+        f.facts = self.with_facts(f, ef, e.other) if e.other is not None else saved
         if e.other is None:
             es, ev = [], C(None)
+            et = None
         elif isinstance(e.other, A.If):
             es, ev = self.e_If(f, e.other, want)
+            et = self.ntypes.get((id(e.other), f.variant))
         else:
             es, ev = self.block_value(f, e.other, want)
+            et = f.tail
+        f.facts = saved
+        self.ntypes[(id(e), f.variant)] = tjoin(tt, et) if want and e.other is not None else None
         if not ts and not es:
             if want:
                 return cs, ifexp(cx, tv, ev)
@@ -1496,7 +1736,12 @@ class Compiler:
         t = self.loop_result(f, want)
         f.trips.append(None)
         cs, cx = self.cond_expr(f, e.cond)
+        saved = f.facts
+        f.facts = dict(saved)
+        for key, (name, r) in self.cond_facts(f, e.cond)[0].items():
+            f.facts[key] = (name, r_meet(saved[key][1], r) if key in saved else r)
         bs, _ = self.block_value(f, e.body, False)
+        f.facts = saved
         f.trips.pop()
         f.loops.pop()
         tick = P.Expr(call("next", N("_T")))
@@ -1549,8 +1794,8 @@ class Compiler:
             xrng = self.srange(f, e.iter)
         f.trips.append(trips)
         f.scopes.append({})
-        vi = f.declare(e.var, (id(e), e.var), ty=xty, rng=xrng)
-        ii = f.declare(e.ivar, (id(e), e.ivar), ty="int") if e.ivar else None
+        vi = f.declare(e.var, f.key(e, e.var), ty=xty, rng=xrng)
+        ii = f.declare(e.ivar, f.key(e, e.ivar), ty="int") if e.ivar else None
         pre = self.var_limit(f)
         bs, _ = self.block_value(f, e.body, False)
         f.scopes.pop()
@@ -1605,6 +1850,7 @@ class Compiler:
             x = self.copy_if_alias(f, e.value, x)
         if f.kind == "main":
             return s + [P.Return(self.main_ret(f, x))], C(None)
+        self.note_return(f, None if e.value is None else self.stype(f, e.value))
         return s + [P.Return(self.ret_value(f, x))], C(None)
 
     def e_Throw(self, f, e, want=True):

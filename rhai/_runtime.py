@@ -634,6 +634,8 @@ def caller_pos(depth=2):
     f = sys._getframe(depth)
     while f is not None:
         if f.f_code.co_filename == "<rhai>":
-            return frame_pos(f.f_code, f.f_lasti)
+            p = frame_pos(f.f_code, f.f_lasti)
+            if p is not None:  # line 0: a forwarding entry (f_ -> g_), not a call site
+                return p
         f = f.f_back
     return None

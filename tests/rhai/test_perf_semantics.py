@@ -157,3 +157,79 @@ def test_typed_map_size_limit():
     src = 'let m = #{}; for i in 0..10 { let k = "k" + i; m[k] = i; } m.len()'
     assert error_of(src, set_max_map_size=5).kind == "ErrorDataTooLarge"
     assert run(src, set_max_map_size=10) == 10
+
+
+# script functions: typed variants for the argument types seen at direct call sites
+FN_VALUES = [
+    ("fn f(x) { x + 1 } f(1) + f(1.5)", 4.5),
+    ('fn f(x) { x + x } let p = Fn("f"); p.call("ab") + f(2)', "abab4"),
+    ("fn f(x) { x + x } let a = [1, 2.5]; f(a[0]) + f(a[1])", 7.0),
+    ('fn f(x) { if x { 1 } else { "s" } } f(true) + f(false)', "1s"),
+    ("fn fib(n) { if n < 2 { n } else { fib(n - 1) + fib(n - 2) } } fib(20)", 6765),
+    ("fn fib(n) { if n < 2 { n } else { fib(n - 1) + fib(n - 2) } } fib(10.0)", 55.0),
+    ('fn fib(n) { if n < 2 { n } else { fib(n - 1) + fib(n - 2) } } let p = Fn("fib"); p.call(10)', 55),
+    ("fn f(n) { if n <= 0 { return 0; } n + f(n - 1) } f(10)", 55),
+    ("fn f(a, b) { a * b } fn f(a) { a } f(3, 4) + f(5)", 17),
+    ("fn f(s) { s + \"!\" } f(\"a\") + f(1)", "a!1!"),
+    ("fn f(m) { m.x += 1; m.x } let m = #{x: 1}; f(m) + m.x", 3),
+    ("fn f(n) { let s = 0; for i in 0..n { s += i } s } f(10) + f(0)", 45),
+    ("fn f(n) { let j = 0; while j < n { j += 3 } j } f(10)", 12),
+    ("fn f(x) { x } [1, 2, 3].map(f).len() + [1.5].map(f)[0]", 4.5),
+    ("fn f(x) { x * 2 } [1, 2, 3].map(|v| f(v))[2]", 6),
+]
+
+
+@pytest.mark.parametrize("src,want", FN_VALUES)
+def test_typed_functions(src, want):
+    assert same(run(src), want)
+
+
+def _inner(e):
+    while e.kind == "ErrorInFunctionCall":
+        e = e.inner
+    return e
+
+
+FN_ERRORS = [
+    "fn f(n) { n * n } f(3037000500)",
+    "fn f(n) { if n < 2 { 1 } else { f(n - 1) * n } } f(30)",
+    "fn f(n) { if n < 2 { n - 1 } else { n + 1 } } f(-9223372036854775808)",
+    "fn f(n) { if n > 5 { n + 1 } else { 0 } } f(9223372036854775807)",
+    "fn f(n) { if n >= 5 { 0 } else { n - 1 } } f(-9223372036854775808)",
+    "fn f(n) { if 5 < n { n + 1 } else { 0 } } f(9223372036854775807)",
+    "fn f(n) { if n < 2 { 0 } else { n = n + 9223372036854775807; n + 1 } } f(3)",
+    "fn f(n) { let j = n; while j < 10 { j += 1; j += 9223372036854775807 } j } f(0)",
+]
+
+
+@pytest.mark.parametrize("src", FN_ERRORS)
+def test_typed_functions_keep_overflow_checks(src):
+    assert _inner(error_of(src)).kind == "ErrorArithmetic"
+
+
+def test_host_calls_reach_generic_variant():
+    e = make_engine()
+    ast = e.compile("fn f(x) { x + x } f(1)")
+    assert e.call_fn(ast, "f", 1.5) == 3.0
+    assert e.call_fn(ast, "f", "ab") == "abab"
+    assert e.call_fn(ast, "f", 4) == 8
+
+
+def test_function_error_positions():
+    e = error_of("fn f(x) { x / 0 }\nlet p = Fn(\"f\");\np.call(1)")
+    assert e.kind == "ErrorInFunctionCall" and e.position.line == 3
+    e = error_of("fn f(x) { x / 0 }\n\nf(1)")
+    assert e.kind == "ErrorInFunctionCall" and e.position.line == 3
+    assert e.inner.kind == "ErrorArithmetic" and e.inner.position.line == 1
+
+
+def test_recursion_limits_with_typed_functions():
+    e = make_engine(set_max_call_levels=10)
+    src = "fn f(n) { if n == 0 { 0 } else { 1 + f(n - 1) } } f(%s)"
+    assert e.eval(src % 9) == 9
+    assert e.eval(src % 9.0) == 9.0
+    assert _inner(error_of(src % 12, set_max_call_levels=10)).kind == "ErrorStackOverflow"
+    assert _inner(error_of(src % 12.0, set_max_call_levels=10)).kind == "ErrorStackOverflow"
+    e = error_of("fn fib(n) { if n < 2 { n } else { fib(n - 1) + fib(n - 2) } } fib(40)",
+                 set_max_operations=50_000)
+    assert e.kind == "ErrorTooManyOperations"
