@@ -30,6 +30,7 @@ from picloud.executor.convert import from_json_value
 from picloud.executor.kv_session import KvSession
 from picloud.executor.library import ScriptLibrary, ScriptMissing
 from picloud.executor.pool import ExecutorPool, Job, PoolFull, Slot
+from picloud.shared import observe
 from picloud.shared.clock import SystemClock, WallClock
 from picloud.shared.executions import ClaimedExecution, Completion
 from picloud.shared.outcome import Outcome, OutcomeKind
@@ -205,5 +206,7 @@ class Dispatcher:
         except Exception:
             # The lease will expire and the row will be retried: nothing is lost.
             log.exception("could not record the outcome of execution %s", claimed.id)
+        observe.execution_finished(claimed.id, claimed.script_name, claimed.trigger, outcome, completion.status,
+                                   claimed.attempts)
         if completion.status == "pending":
             self.wake()  # our own retry may be due before what we planned to sleep for

@@ -23,6 +23,7 @@ import trio
 
 from picloud.executor.kv_session import KvSession
 from picloud.executor.pool import ExecutorPool, Job, PoolFull
+from picloud.shared import observe
 from picloud.shared.clock import SystemClock, WallClock
 from picloud.shared.executions import NewExecution
 from picloud.shared.kv import KvEffects, KvReader
@@ -78,6 +79,7 @@ class Ingress:
             await _error(send, 405, "method_not_allowed", f"{scope['method']} is not allowed here",
                          execution_id, id_header, (b"allow", ", ".join(match.allowed).encode()))
             return
+        scope["picloud.route"] = match.route.path  # the metrics label (docs/observability.md)
         if match.route.auth != "none" and not await self._authorized(scope, send, execution_id, id_header):
             return
         try:
@@ -146,6 +148,8 @@ class Ingress:
         effects = kv.effects if kv is not None and outcome.succeeded and kv.effects else None
         status, headers, body = _response_for(outcome, execution_id)
         recorded = await self._record_sync(match, request, execution_id, outcome, status, effects)
+        observe.execution_finished(execution_id, script.name, "http", outcome,
+                                   "succeeded" if outcome.succeeded else "failed")
         if not recorded and effects is not None:
             # The script's writes did not commit: answering with its success would lie.
             status, headers, body = _response_for(Outcome(OutcomeKind.INTERNAL, error={
