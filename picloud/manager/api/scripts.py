@@ -111,6 +111,8 @@ async def get_script(ctx: Context, request: Request) -> Response:
 async def get_version(ctx: Context, request: Request) -> Response:
     name = request.params["name"]
     number = positive_int_param(request.params["version"])
+    if number is not None and number > 2**31 - 1:  # the column is a 32-bit integer: no such version
+        number = None
     version = None if number is None else await ctx.db.run(store.get_version, name, number)
     if version is None:
         raise not_found(f"script {name!r} has no version {request.params['version']}")
