@@ -208,6 +208,57 @@ def assigns(node, name):
     return False
 
 
+_LOOPS = (A.While, A.Loop, A.DoWhile, A.For, A.Closure)
+
+
+def push_names(node, out):
+    """Names of variables pushed to (``x.push(v)``) in ``node`` outside nested loops."""
+    if isinstance(node, A.MethodCall) and node.name == "push" and isinstance(node.obj, A.Var):
+        out.add(node.obj.name)
+    if isinstance(node, _LOOPS):
+        return out
+    if isinstance(node, A.Node):
+        for fl in node.fields:
+            push_names(getattr(node, fl, None), out)
+    elif isinstance(node, (list, tuple)):
+        for x in node:
+            push_names(x, out)
+    return out
+
+
+def push_sites(node, name):
+    """How many times one run of ``node`` can grow the array variable ``name`` (only
+    by ``name.push(v)``, outside nested loops); None if it may change it otherwise."""
+    if isinstance(node, _LOOPS):
+        return None if mentions(node, name) else 0
+    n = 0
+    if isinstance(node, A.MethodCall):
+        if isinstance(node.obj, A.Var) and node.obj.name == name:
+            if node.name != "push" or len(node.args) != 1:
+                return None
+            n = 1
+        elif _root_name(node.obj) == name:
+            return None
+    elif isinstance(node, A.Assign):
+        root, t = _root_name(node.target), node.target
+        if root == name and not (isinstance(t, A.Index) and isinstance(t.obj, A.Var)):
+            return None
+    elif isinstance(node, A.Call) and node.args and isinstance(node.args[0], A.Var) and node.args[0].name == name:
+        return None
+    if isinstance(node, A.Node):
+        kids = [getattr(node, fl, None) for fl in node.fields]
+    elif isinstance(node, (list, tuple)):
+        kids = node
+    else:
+        return 0
+    for k in kids:
+        m = push_sites(k, name)
+        if m is None:
+            return None
+        n += m
+    return n
+
+
 def r_meet(a, b):
     if a is None:
         return b
@@ -283,6 +334,7 @@ class Fn:
         self.facts = {}  # var key -> INT range known to hold here (from conditions)
         self.tail = None  # static type of the last block value compiled
         self.fkey = None  # (name, arity) of the script function (typed variant)
+        self.push_ok = {}  # array var key -> local flag: pushes in this loop stay in the limit
 
     def key(self, node, name):
         return (id(node), name, self.variant)
@@ -1604,6 +1656,8 @@ class Compiler:
                 if (ety is not None and flat(ety)) and (isinstance(e.args[0], A.Const) or xty in _SCALAR):
                     # no nested arrays: the size is len()
                     lim = P.Compare(call("len", o), [P.Lt()], [C(self.max_array_size)])
+                    if rvi is not None and rvi.key in f.push_ok and isinstance(objnode, A.Var):
+                        lim = P.BoolOp(P.Or(), [N(f.push_ok[rvi.key]), lim])
                 elif ety is not None and islist(ety) and flat(elem_of(ety) or BOT) and islist(xty) and \
                         flat(elem_of(xty) or BOT) and xty != "list" and ety != "list":
                     # arrays of flat arrays: size = len + sum of lengths
@@ -1792,6 +1846,21 @@ class Compiler:
                 trips = max(0, rb[1] - ra[0] + 1 - incl)
         elif xty is not None and xty.endswith(("int", BOT)):
             xrng = self.srange(f, e.iter)
+        hoist = []
+        saved_push_ok = f.push_ok
+        f.push_ok = dict(saved_push_ok)
+        if trips is not None and self.max_array_size and not self.no_types:
+            # pushes that cannot reach the size limit during the loop: test once, before it
+            for name in sorted(push_names(e.body, set())):
+                pv = f.lookup(name)
+                k = push_sites(e.body, name)
+                if pv is None or pv.shared or not k or not islist(pv.ty) or pv.ty == "list":
+                    continue
+                ok = f.tmp()
+                lim = P.Compare(P.BinOp(call("len", N(pv.py)), P.Add(), C(k * trips)), [P.LtE()],
+                                [C(self.max_array_size)])
+                hoist.append(assign(ok, lim))
+                f.push_ok[pv.key] = ok
         f.trips.append(trips)
         f.scopes.append({})
         vi = f.declare(e.var, f.key(e, e.var), ty=xty, rng=xrng)
@@ -1800,6 +1869,8 @@ class Compiler:
         bs, _ = self.block_value(f, e.body, False)
         f.scopes.pop()
         f.trips.pop()
+        f.push_ok = saved_push_ok
+        s = s + hoist
         f.loops.pop()
         out = s + pre + [assign(t, C(None))]
         head = []

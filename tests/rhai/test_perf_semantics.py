@@ -233,3 +233,19 @@ def test_recursion_limits_with_typed_functions():
     e = error_of("fn fib(n) { if n < 2 { n } else { fib(n - 1) + fib(n - 2) } } fib(40)",
                  set_max_operations=50_000)
     assert e.kind == "ErrorTooManyOperations"
+
+
+def test_hoisted_push_limit():
+    src = "let a = []; for i in 0..%d { a.push(i); } a.len()"
+    assert run(src % 10, set_max_array_size=10) == 10
+    assert error_of(src % 11, set_max_array_size=10).kind == "ErrorDataTooLarge"
+    src = "let a = [1, 2, 3]; for i in 0..%d { a.push(i); a.push(i); } a.len()"
+    assert run(src % 3, set_max_array_size=10) == 9
+    assert error_of(src % 4, set_max_array_size=10).kind == "ErrorDataTooLarge"
+    # pushes after the loop are checked again
+    src = "let a = []; for i in 0..5 { a.push(i); } a.push(1); a.push(2); a.len()"
+    assert error_of(src, set_max_array_size=6).kind == "ErrorDataTooLarge"
+    src = "let a = []; for i in 0..5 { a.push(i); if i == 2 { a += [1, 2, 3]; } } a.len()"
+    assert error_of(src, set_max_array_size=6).kind == "ErrorDataTooLarge"
+    src = "let a = []; for i in 0..4 { a.push(i); for j in 0..3 { a.push(j); } } a.len()"
+    assert error_of(src, set_max_array_size=10).kind == "ErrorDataTooLarge"
