@@ -36,6 +36,7 @@ from picloud.shared.observe import ExecutionFinished
 METRICS_PATH = "/_picloud/metrics"
 HEALTH_PATH = "/_picloud/health"
 UNMATCHED = "unmatched"
+DASHBOARD_PREFIX = "/_picloud/ui"
 ROUTE_SCOPE_KEY = "picloud.route"
 """Set by whoever matched the request to a template (the ingress does)."""
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"})
@@ -139,6 +140,8 @@ class Metrics:
             return UNMATCHED
         if path in (HEALTH_PATH, METRICS_PATH):
             return path
+        if path in ("/_picloud", "/_picloud/") or path == DASHBOARD_PREFIX or path.startswith(DASHBOARD_PREFIX + "/"):
+            return DASHBOARD_PREFIX  # the dashboard's pages, as one label
         from picloud.manager.openapi import API_PREFIX, OPENAPI_PATH, api_templates
         if path == OPENAPI_PATH:
             return path
