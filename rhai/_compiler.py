@@ -7,6 +7,7 @@ Python locals named ``v_<name>[_<n>]``; helpers start with ``_``.
 from __future__ import annotations
 
 import ast as P
+import copy
 
 from . import _ast as A
 from ._errors import ParseError
@@ -257,6 +258,21 @@ def push_sites(node, name):
             return None
         n += m
     return n
+
+
+_COUNTED_MAX = 1_000_000  # longest loop run without a tick (bounded, call-free body)
+
+
+def _cheap(node):
+    """Bounded-cost, call-free expression (constants, variables, arithmetic, indexing)."""
+    if isinstance(node, (A.Const, A.Var)):
+        return type(getattr(node, "value", 0)) in (int, bool, float)
+    if isinstance(node, A.Binary):
+        return node.op in ("+", "-", "*", "/", "%", "&", "|", "^", "<", "<=", ">", ">=", "==", "!=") and \
+            _cheap(node.left) and _cheap(node.right)
+    if isinstance(node, A.Index):
+        return not node.safe and _cheap(node.obj) and _cheap(node.idx)
+    return False
 
 
 def r_meet(a, b):
@@ -1046,31 +1062,35 @@ class Compiler:
         if len(keys) == 1 and keys[0][0] == "i" and isinstance(rootread, P.Name):
             r = rootread
             k = keys[0][1]
-            tv = f.tmp()
-            out.append(assign(tv, ve))
+            if isinstance(ve, P.Constant):
+                tv = ve
+            else:
+                tv = f.tmp()
+                out.append(assign(tv, ve))
+                tv = N(tv)
             fast = P.Try(
-                [P.Assign([P.Subscript(r, k, P.Store())], N(tv))],
-                [P.ExceptHandler(N("IndexError"), None, [P.Expr(call("_setidx", r, k, N(tv)))])], [], [])
+                [P.Assign([P.Subscript(r, k, P.Store())], tv)],
+                [P.ExceptHandler(N("IndexError"), None, [P.Expr(call("_setidx", r, k, tv))])], [], [])
             kty = self.stype(f, steps[0].idx)
             if rootty == "map":
-                store = [P.Assign([P.Subscript(r, k, P.Store())], N(tv))]
+                store = [P.Assign([P.Subscript(r, k, P.Store())], tv)]
                 if self.max_map_size:
                     store.append(P.If(P.Compare(call("len", r), [P.Gt()], [C(self.max_map_size)]),
                                       [P.Expr(call("_chkmap", r))], []))
                 if kty == "str" or (isinstance(k, P.Constant) and type(k.value) is str):
                     out += store
                 else:
-                    out.append(P.If(typeis(k, "str"), store, [writer(call("_setidx", r, k, N(tv)))]))
+                    out.append(P.If(typeis(k, "str"), store, [writer(call("_setidx", r, k, tv))]))
                 return out
             test = and_(None if islist(rootty) else typeis(r, "list"),
                         None if (is_int_const(k) or kty == "int") else typeis(k, "int"))
             if test is None:
                 out.append(fast)
                 return out
-            slow = writer(call("_setidx", r, k, N(tv)))
+            slow = writer(call("_setidx", r, k, tv))
             if not islist(rootty) and not self.max_map_size:
                 slow = P.If(and_(typeis(r, "dict"), typeis(k, "str")),
-                            [P.Assign([P.Subscript(r, k, P.Store())], N(tv))], [slow])
+                            [P.Assign([P.Subscript(r, k, P.Store())], tv)], [slow])
             out.append(P.If(test, [fast], [slow]))
             return out
         path = P.Tuple([P.Tuple([C(k), e], P.Load()) for k, e in keys], P.Load())
@@ -1794,6 +1814,7 @@ class Compiler:
         f.facts = dict(saved)
         for key, (name, r) in self.cond_facts(f, e.cond)[0].items():
             f.facts[key] = (name, r_meet(saved[key][1], r) if key in saved else r)
+        counted = self.counted_while(f, e)
         bs, _ = self.block_value(f, e.body, False)
         f.facts = saved
         f.trips.pop()
@@ -1804,7 +1825,63 @@ class Compiler:
             loop = P.While(C(True), body, [])
         else:
             loop = P.While(cx, [tick] + bs, [])  # body never empty (tick)
+        if counted is not None and not cs:
+            # while x <= E { ...; x += s } with E, s fixed, s >= 1 and a body of cheap
+            # statements: the iteration count is known on entry; charge it at once.
+            x, end, step, incl = counted
+            tc = f.tmp()
+            num = P.BinOp(end, P.Sub(), x) if incl else P.BinOp(P.BinOp(end, P.Sub(), x), P.Sub(), C(1))
+            count = assign(tc, P.BinOp(P.BinOp(num, P.FloorDiv(), step), P.Add(), C(1)))
+            fast = [P.If(P.Compare(N(tc), [P.Gt()], [C(0)]), [P.Expr(call("_charge", N(tc)))], []),
+                    P.While(cx, copy.deepcopy(bs) or [P.Pass()], [])]
+            loop = P.If(P.Compare(N(tc), [P.LtE()], [C(_COUNTED_MAX)]), fast, [loop])
+            return [assign(t, C(None)), count, loop], N(t)
         return [assign(t, C(None)), loop], N(t)
+
+    def counted_while(self, f, e):
+        """(x, E, s, inclusive) for ``while x <= E`` / ``while x < E`` whose body only runs
+        cheap assignments and advances x once by ``x += s`` (s >= 1); E and s are not
+        changed by the body. Else None."""
+        c = e.cond
+        if not isinstance(c, A.Binary) or c.op not in ("<", "<=") or not isinstance(c.left, A.Var):
+            return None
+        xname = c.left.name
+        end = c.right
+        stmts = e.body.stmts
+        if not isinstance(end, (A.Var, A.Const)) or self.stype(f, c.left) != "int" or self.stype(f, end) != "int":
+            return None
+        xv = f.lookup(xname)
+        if xv is None or xv.shared or (isinstance(end, A.Var) and end.name == xname):
+            return None
+        inc = [st for st in stmts if assigns(st, xname)]
+        if len(inc) != 1 or not isinstance(inc[0], A.Assign) or not isinstance(inc[0].target, A.Var):
+            return None
+        st = inc[0]
+        if st.op == "+=":
+            step = st.value
+        elif st.op == "=" and isinstance(st.value, A.Binary) and st.value.op == "+" and \
+                isinstance(st.value.left, A.Var) and st.value.left.name == xname:
+            step = st.value.right
+        else:
+            return None
+        if not isinstance(step, (A.Var, A.Const)) or self.stype(f, step) != "int":
+            return None
+        r = self.srange(f, step)
+        if r is None or r == EMPTY or r[0] < 1:
+            return None
+        for node in (end, step):
+            if isinstance(node, A.Var):
+                v = f.lookup(node.name)
+                if v is None or v.shared or node.name == xname or assigns(stmts, node.name):
+                    return None
+        for st in stmts:
+            if not isinstance(st, A.Assign) or not isinstance(st.target, (A.Var, A.Index)) or \
+                    (isinstance(st.target, A.Index) and not isinstance(st.target.obj, A.Var)) or \
+                    not _cheap(st.value) or (isinstance(st.target, A.Index) and not _cheap(st.target.idx)):
+                return None
+        ex = self.expr(f, end)[1]
+        sx = self.expr(f, step)[1]
+        return self.read_var(xv), ex, sx, c.op == "<="
 
     def e_Loop(self, f, e, want=True):
         t = self.loop_result(f, want)

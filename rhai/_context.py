@@ -152,7 +152,7 @@ class RunCtx:
     def make_globals(self):
         g = dict(_BASE)
         g.update(
-            _tick=self.make_ticker(), _T=self.tick_it, next=next, _chunks=self.chunks, _rchunks=self.rchunks, _chkmap=self.check_map, _MAXD=self.engine._max_call_levels or sys.maxsize,
+            _tick=self.make_ticker(), _T=self.tick_it, _charge=self.charge, next=next, _chunks=self.chunks, _rchunks=self.rchunks, _chkmap=self.check_map, _MAXD=self.engine._max_call_levels or sys.maxsize,
             _so=_so, _wrapfn=_wrapfn, _retwb=_retwb, _toomanyvars=_toomanyvars, _catch=_catch,
             _this=_this, _constmod=_constmod, _strip=_strip, _prange=_prange, _swrange=_swrange,
             _swmatch=_exact_eq, _mkclosure=_mkclosure, _fnptr=_fnptr, _mkfnptr=_mkfnptr, _curry=_curry,

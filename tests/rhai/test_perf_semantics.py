@@ -249,3 +249,27 @@ def test_hoisted_push_limit():
     assert error_of(src, set_max_array_size=6).kind == "ErrorDataTooLarge"
     src = "let a = []; for i in 0..4 { a.push(i); for j in 0..3 { a.push(j); } } a.len()"
     assert error_of(src, set_max_array_size=10).kind == "ErrorDataTooLarge"
+
+
+COUNTED_WHILE = [
+    ("let j = 0; let c = 0; while j < 10 { c += 1; j += 3 } [c, j]", [4, 12]),
+    ("let j = 0; let c = 0; while j <= 9 { c += 1; j += 3 } [c, j]", [4, 12]),
+    ("let j = 20; let c = 0; while j <= 9 { c += 1; j += 3 } [c, j]", [0, 20]),
+    ("let j = 0; let s = 3; let a = [0, 0, 0, 0]; while j < 4 { a[j] = j * 2; j = j + s } a", [0, 0, 0, 6]),
+    ("let j = 0; while j < 2000000 { j += 1 } j", 2000000),
+]
+
+
+@pytest.mark.parametrize("src,want", COUNTED_WHILE)
+def test_counted_while(src, want):
+    assert same(run(src), want)
+
+
+def test_counted_while_limits():
+    e = error_of("let j = 0; while j < 100000 { j += 1 }", set_max_operations=1000)
+    assert e.kind == "ErrorTooManyOperations"
+    e = error_of("let j = 0; while j < 100000000 { j += 1 }", set_max_operations=1000)
+    assert e.kind == "ErrorTooManyOperations"
+    assert run("let j = 0; while j < 500 { j += 1 } j", set_max_operations=1000) == 500
+    e = error_of("let a = [0]; let j = 0; while j < 5 { a[j] = 1; j += 1 }")
+    assert e.kind == "ErrorArrayBounds"
