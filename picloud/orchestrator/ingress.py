@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
+import attrs
 import trio
 
 from picloud.executor.kv_session import KvSession
@@ -145,14 +146,16 @@ class Ingress:
             outcome = await self._pool.run(slot, job)
         if outcome is None:
             outcome = Outcome(OutcomeKind.TIMEOUT, error={"kind": "timeout", "message": "no result in time"})
+        # Render first: a malformed response turns the run into a failure,
+        # and a failed run's writes must not commit.
+        outcome, (status, headers, body) = _respond(outcome, execution_id)
         effects = kv.effects if kv is not None and outcome.succeeded and kv.effects else None
-        status, headers, body = _response_for(outcome, execution_id)
         recorded = await self._record_sync(match, request, execution_id, outcome, status, effects)
         observe.execution_finished(execution_id, script.name, "http", outcome,
                                    "succeeded" if outcome.succeeded else "failed")
         if not recorded and effects is not None:
             # The script's writes did not commit: answering with its success would lie.
-            status, headers, body = _response_for(Outcome(OutcomeKind.INTERNAL, error={
+            _, (status, headers, body) = _respond(Outcome(OutcomeKind.INTERNAL, error={
                 "kind": "internal", "message": "the execution's effects could not be committed"}), execution_id)
         await send_response(send, status, body, [*headers, id_header])
 
@@ -235,13 +238,18 @@ def build_request(scope: Scope, match: RouteMatch, body: bytes) -> dict[str, Any
     }
 
 
-def _response_for(outcome: Outcome, execution_id: uuid.UUID) -> tuple[int, list, bytes]:
+def _respond(outcome: Outcome, execution_id: uuid.UUID) -> tuple[Outcome, tuple[int, list, bytes]]:
+    """The HTTP response for an outcome, and the outcome as it finally stands."""
     if outcome.succeeded:
         try:
-            return render_value(outcome.value)
+            return outcome, render_value(outcome.value)
         except ResponseError as exc:
-            outcome = Outcome(OutcomeKind.SCRIPT_FAILURE, error={
+            outcome = attrs.evolve(outcome, kind=OutcomeKind.SCRIPT_FAILURE, value=None, error={
                 "kind": "script_failure", "message": f"malformed response: {exc}", "line": None, "column": None})
+    return outcome, _error_response(outcome, execution_id)
+
+
+def _error_response(outcome: Outcome, execution_id: uuid.UUID) -> tuple[int, list, bytes]:
     error = dict(outcome.error or {"kind": outcome.kind.value})
     error["execution_id"] = str(execution_id)
     headers = [(b"content-type", b"application/json")]

@@ -312,18 +312,13 @@ def test_a_kv_error_can_be_caught_and_the_rest_of_the_run_commits(client, prefix
 # -- only successful runs write ------------------------------------------------------
 
 
-MALFORMED_RESPONSE_BUG = pytest.mark.xfail(strict=True, reason=(
-    "product bug: ingress commits the effects of a run whose value is not a valid response "
-    "(answered 502 script_failure, recorded as succeeded); see docs/kv.md"))
-
-
 @pytest.mark.parametrize(("tail", "status", "kind"), [
     ('throw "no";', 422, "script_error"),
     ("let x = 1 / 0;", 502, "script_failure"),
     ("let x = undefined_function();", 502, "script_failure"),
     ("loop { }", 504, "timeout"),
     ("let s = 0; for i in 0..1000000000 { s += i; }", 507, "limit_exceeded"),
-    pytest.param('#{status: "not an int"}', 502, "script_failure", marks=MALFORMED_RESPONSE_BUG),
+    ('#{status: "not an int"}', 502, "script_failure"),
 ])
 def test_a_run_that_writes_then_fails_leaves_no_writes(client, prefix, tail, status, kind):
     client.api("PUT", f"/kv/{prefix}existing", json_body="before")
