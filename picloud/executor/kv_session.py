@@ -21,31 +21,13 @@ from picloud.shared.kv import (
     KvReader,
     KvWrite,
     check_key,
+    check_prefix,
     encode_value,
 )
 
 from .convert import ConversionError, from_json_value, to_json_value
 
 _MISSING = object()
-
-
-def _key(key: Any) -> str:
-    key = check_key(key)
-    if "\x00" in key:
-        # PostgreSQL text cannot hold NUL: refuse it here instead of failing the commit.
-        raise KvError("a KV key must not contain the NUL character")
-    return key
-
-
-def _has_nul(value: Any) -> bool:
-    """Whether a JSON-compatible value holds a NUL character (jsonb cannot store one)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
 
 
 class KvSession:
@@ -65,7 +47,7 @@ class KvSession:
     # -- host functions (called by the engine in the worker thread) ----------------
 
     def kv_get(self, key: Any) -> Any:
-        key = _key(key)
+        key = check_key(key)
         write = self.effects.writes.get(key)
         if write is not None:
             return None if write.op == "delete" else from_json_value(json.loads(write.value_json))
@@ -76,19 +58,16 @@ class KvSession:
         return None if value is _MISSING else from_json_value(value)
 
     def kv_set(self, key: Any, value: Any) -> None:
-        key = _key(key)
+        key = check_key(key)
         try:
-            converted = to_json_value(value)
-            text = encode_value(converted)
+            text = encode_value(to_json_value(value))
         except (ConversionError, ValueError) as exc:
             raise KvError(f"kv_set({key!r}): {exc}") from None
-        if _has_nul(converted):
-            raise KvError(f"kv_set({key!r}): a KV value must not contain the NUL character")
         self.effects.increments.pop(key, None)
         self.effects.writes[key] = KvWrite("set", text)
 
     def kv_delete(self, key: Any) -> bool:
-        key = _key(key)
+        key = check_key(key)
         write = self.effects.writes.get(key)
         if write is not None:
             existed = write.op == "set"
@@ -99,7 +78,7 @@ class KvSession:
         return existed
 
     def kv_incr(self, key: Any, by: Any = 1) -> int:
-        key = _key(key)
+        key = check_key(key)
         if type(by) is not int:
             raise KvError(f"kv_incr({key!r}, by): by must be an integer")
         write = self.effects.writes.get(key)
@@ -114,13 +93,12 @@ class KvSession:
         return base + delta
 
     def kv_keys(self, prefix: Any, limit: Any = DEFAULT_KEYS_LIMIT) -> list[str]:
-        if not isinstance(prefix, str):
-            raise KvError("kv_keys(prefix): prefix must be a string")
-        if "\x00" in prefix:
-            raise KvError("kv_keys(prefix): prefix must not contain the NUL character")
+        try:
+            prefix = check_prefix(prefix)
+        except KvError as exc:
+            raise KvError(f"kv_keys(prefix): {exc}") from None
         if type(limit) is not int or not 1 <= limit <= MAX_KEYS_LIMIT:
             raise KvError(f"kv_keys(prefix, limit): limit must be between 1 and {MAX_KEYS_LIMIT}")
-        prefix = str(prefix)
         # Over-fetch by the number of keys this run deleted, then merge in its own writes.
         deleted = {k for k, w in self.effects.writes.items() if w.op == "delete"}
         wanted = limit + len(deleted)

@@ -32,11 +32,34 @@ def check_key(key: Any) -> str:
         raise KvError("a KV key must not be empty")
     if size > MAX_KEY_BYTES:
         raise KvError(f"a KV key is at most {MAX_KEY_BYTES} bytes, this one has {size}")
+    # PostgreSQL's text cannot hold NUL: refuse it here, not at commit time.
+    if "\x00" in key:
+        raise KvError("a KV key must not contain the NUL character")
     return str(key)
+
+
+def check_prefix(prefix: Any) -> str:
+    if not isinstance(prefix, str):
+        raise KvError("a key prefix must be a string")
+    if "\x00" in prefix:
+        raise KvError("a key prefix must not contain the NUL character")
+    return str(prefix)
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def encode_value(value: Any) -> str:
     """JSON text of a (JSON-compatible) value, within the size limit."""
+    if _has_nul(value):
+        raise KvError("a KV value must not contain the NUL character (jsonb cannot store it)")
     text = json.dumps(value, separators=(",", ":"), allow_nan=False)
     if len(text.encode()) > MAX_VALUE_BYTES:
         raise KvError(f"a KV value is at most {MAX_VALUE_BYTES} bytes of JSON, this one has {len(text.encode())}")

@@ -7,7 +7,7 @@ import json
 import asyncpg
 
 from picloud.shared.clock import SystemClock
-from picloud.shared.kv import MAX_KEYS_LIMIT, KvEffects, KvError, KvWrite, check_key, encode_value
+from picloud.shared.kv import MAX_KEYS_LIMIT, KvEffects, KvError, KvWrite, check_key, check_prefix, encode_value
 from picloud.store import kv as store
 
 from .context import Context
@@ -25,30 +25,18 @@ def _entry_json(entry: dict) -> dict:
 
 def _key(request: Request) -> str:
     try:
-        key = check_key(request.params["key"])
+        return check_key(request.params["key"])
     except KvError as exc:
         raise bad_request(f"key: {exc}") from None
-    if "\x00" in key:
-        raise bad_request("key: a KV key must not contain the NUL character")
-    return key
-
-
-def _has_nul(value) -> bool:
-    """Whether a JSON value holds a NUL character (PostgreSQL's jsonb cannot store one)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
 
 
 async def list_entries(ctx: Context, request: Request) -> Response:
     query = request.query({"prefix", "limit", "after"})
     for name in ("prefix", "after"):
-        if "\x00" in query.get(name, ""):
-            raise bad_request(f"{name}: must not contain the NUL character")
+        try:
+            check_prefix(query.get(name, ""))
+        except KvError as exc:
+            raise bad_request(f"{name}: {exc}") from None
     limit = query.get("limit", str(DEFAULT_LIMIT))
     if not limit.isdigit() or not 1 <= int(limit) <= MAX_KEYS_LIMIT:
         raise bad_request(f"limit: must be an integer from 1 to {MAX_KEYS_LIMIT}")
@@ -77,8 +65,6 @@ async def put_entry(ctx: Context, request: Request) -> Response:
         text = encode_value(value)
     except (KvError, ValueError) as exc:
         raise bad_request(f"value: {exc}") from None
-    if _has_nul(value):
-        raise bad_request("value: a KV value must not contain the NUL character")
     await _write(ctx, KvEffects(writes={key: KvWrite("set", text)}))
     entry = await ctx.db.run(store.get_entry, key)
     return Response(200, _entry_json(entry))
