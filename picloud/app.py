@@ -153,9 +153,19 @@ class Node:
                 ChildSpec("scheduler", self._run_scheduler, request_stop=lambda: self.scheduler.request_stop()),
                 ChildSpec("janitor", self._run_janitor),
                 ChildSpec("http", self._run_http, request_stop=self._begin_shutdown, shutdown=timeout),
+                *self._caddy_specs(),
             ],
             name="root",
         )
+
+    def _caddy_specs(self) -> list[ChildSpec]:
+        """Caddy in front (``--caddy``): started last, stopped first (docs/deployment.md)."""
+        if not self.settings.caddy:
+            return []
+        from picloud.caddy import GRACE_SECONDS, CaddyProcess
+
+        caddy = CaddyProcess(self.settings)
+        return [ChildSpec("caddy", caddy.run, request_stop=caddy.request_stop, shutdown=GRACE_SECONDS + 3)]
 
     def _begin_shutdown(self) -> None:
         self.pool.draining = True
@@ -240,6 +250,10 @@ async def serve(settings: Settings, *, announce=print) -> None:
         await nursery.start(run_root)
         announce(f"PiCloud {__version__} listening on http://{settings.listen}")
         announce(f"data folder: {settings.data_dir.resolve()}; database: {node.store.description}")
+        if settings.caddy:
+            from picloud.caddy import public_url
+
+            announce(f"Caddy serving {public_url(settings)}")
     announce("PiCloud stopped")
 
 

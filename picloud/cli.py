@@ -35,6 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the all-in-one server")
     _add_common_flags(serve)
     serve.add_argument("--listen", help="HOST:PORT for HTTP (default: 127.0.0.1:8080)")
+    serve.add_argument("--caddy", action="store_true", default=None,
+                       help="run Caddy in front of PiCloud (docs/deployment.md)")
+    serve.add_argument("--domain", help="public domain for Caddy: automatic HTTPS")
+    serve.add_argument("--http-port", type=int, help="Caddy's HTTP port (default: 8000)")
 
     migrate = commands.add_parser("migrate", help="apply database migrations and exit")
     _add_common_flags(migrate)
@@ -53,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _settings_from(args: argparse.Namespace) -> Settings:
     flags = {name: getattr(args, name, None) for name in
-             ("database_url", "data_dir", "pg_bindir", "log_level", "listen")}
+             ("database_url", "data_dir", "pg_bindir", "log_level", "listen", "caddy", "domain", "http_port")}
     return load_settings(flags, config_file=args.config)
 
 
