@@ -134,6 +134,22 @@ def test_deploy_route_call_and_read_the_logs(server, browser):
     expect(page.locator("dl.facts")).to_contain_text("200")
     shot(page, "execution")
 
+    # A second version, its diff, and a rollback (the confirm dialog is accepted).
+    page.get_by_role("link", name="greet v1").click()
+    page.get_by_role("link", name="Edit & deploy a new version").click()
+    page.get_by_label("Source (Rhai)").fill(SOURCE.replace("Hi,", "Hello,"))
+    page.get_by_role("button", name="Deploy").click()
+    expect(page.get_by_text("Deployed greet version 2.")).to_be_visible()
+    shot(page, "script")
+    page.get_by_role("link", name="diff with current").click()
+    expect(page.locator("table.diff tr.changed")).to_have_count(1)
+    shot(page, "diff")
+    page.get_by_role("link", name="greet", exact=True).click()
+    page.get_by_role("button", name="Roll back to v1").click()
+    expect(page.get_by_text("Rolled greet back to version 1 (was version 2)")).to_be_visible()
+    with urllib.request.urlopen(base + "/greet/again", timeout=10) as response:
+        assert response.read() == b"Hi, again!"
+
     # The overview counts it.
     page.get_by_role("link", name="Overview").click()
     expect(page.locator("svg.chart")).to_be_visible()
