@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast as P
 import copy
+import sys
 
 from . import _ast as A
 from ._errors import ParseError
@@ -275,6 +276,18 @@ def _cheap(node):
     return False
 
 
+_INLINE_DEPTH = 1  # direct calls of small functions are inlined this many levels deep
+_INLINE_SIZE = 40  # ... if their body has at most this many nodes
+
+
+def _size(node):
+    if isinstance(node, A.Node):
+        return 1 + sum(_size(getattr(node, fl, None)) for fl in node.fields)
+    if isinstance(node, (list, tuple)):
+        return sum(_size(x) for x in node)
+    return 0
+
+
 def r_meet(a, b):
     if a is None:
         return b
@@ -351,6 +364,7 @@ class Fn:
         self.tail = None  # static type of the last block value compiled
         self.fkey = None  # (name, arity) of the script function (typed variant)
         self.push_ok = {}  # array var key -> local flag: pushes in this loop stay in the limit
+        self.doff = 0  # call depth of the code being compiled relative to _d (inlined calls)
 
     def key(self, node, name):
         return (id(node), name, self.variant)
@@ -413,7 +427,8 @@ class Fn:
 
 class Compiler:
     def __init__(self, program, registry, strict=False, scope_names=(), max_variables=None,
-                 max_array_size=0, max_string_size=0, max_map_size=0):
+                 max_array_size=0, max_string_size=0, max_map_size=0, max_call_levels=None):
+        self.max_call_levels = max_call_levels
         self.prog = program
         self.registry = registry
         self.strict = strict
@@ -435,6 +450,7 @@ class Compiler:
         self.fret_seen = {}
         self.fparams_seen = {}
         self.no_fn_types = False
+        self.inline_ok = {}
         self.uses_this = {key: has_node(fd.body, A.This) for key, fd in program.fns.items()}
         self.dirty = False
         self.no_types = False
@@ -645,7 +661,7 @@ class Compiler:
     def fn_wrapper(self, f, pyname, params, stmts, fname, pos, this=True):
         """def pyname(_d, this_, *params): stack check; tick; try body except wrap."""
         head = [
-            P.If(P.Compare(N("_d"), [P.Gt()], [N("_MAXD")]), [P.Raise(call("_so"), None)], []),
+            P.If(P.Compare(N("_d"), [P.Gt()], [self.maxd(0)]), [P.Raise(call("_so"), None)], []),
             P.Expr(call("next", N("_T"))),
         ]
         handler = P.ExceptHandler(N("_E"), "_e", [P.Raise(call("_wrapfn", N("_e"), C(fname)), None)])
@@ -715,6 +731,65 @@ class Compiler:
         if variant == "g":
             return self.fn_wrapper(f, "g" + pyname[1:], params, body, fd.name, fd.pos, this=False)
         return self.fn_wrapper(f, pyname, params, body, fd.name, fd.pos)
+
+    def maxd(self, k):
+        """Largest _d for which code at depth _d + k may run (the limit is a constant)."""
+        if self.max_call_levels is None:
+            return P.BinOp(N("_MAXD"), P.Sub(), C(k)) if k else N("_MAXD")
+        return C((self.max_call_levels or sys.maxsize) - k)
+
+    def depth(self, f, extra=0):
+        """Call depth expression for code compiled in ``f`` (+ ``extra``)."""
+        k = f.doff + extra
+        return P.BinOp(N("_d"), P.Add(), C(k)) if k else N("_d")
+
+    def inlinable(self, f, key):
+        fd = self.prog.fns[key]
+        if f.doff >= _INLINE_DEPTH or self.max_variables is not None or self.no_types:
+            return False
+        if key not in self.inline_ok:
+            self.inline_ok[key] = _size(fd.body) <= _INLINE_SIZE and not has_node(
+                fd.body, (A.Return, A.Closure, A.Try, A.This, A.Break, A.Continue))
+        return self.inline_ok[key]
+
+    def inline_call(self, f, e, stmts, xs):
+        """The body of a small script function in place of a direct call (at depth + 1):
+        same depth check, operation, error wrapping (ErrorInFunctionCall at the call)."""
+        key = (e.name, len(e.args))
+        fd = self.prog.fns[key]
+        ptys = self.fparams.get(key, (BOT,) * key[1])
+        out = list(stmts)
+        # (located like the check at the start of the function)
+        out.append(locate(P.If(P.Compare(N("_d"), [P.Gt()], [self.maxd(f.doff + 1)]),
+                               [P.Raise(call("_so"), None)], []), fd.pos))
+        out.append(P.Expr(call("next", N("_T"))))
+        saved = (f.scopes, f.loops, f.catches, f.trips, f.facts, f.fkey, f.kind, f.variant, f.push_ok, f.tail)
+        f.scopes, f.loops, f.catches, f.trips, f.facts, f.fkey, f.kind, f.variant, f.push_ok = \
+            [{}], [], [], [], {}, None, "fn", "g", {}
+        f.doff += 1
+        try:
+            body = []
+            for k, (p, x) in enumerate(zip(fd.params, xs)):
+                vi = f.declare(p, f.key(fd, p), ty=ptys[k], rng=self.srange_expr_hint(x))
+                if vi.shared:
+                    body.append(assign(vi.py, call("_Shared", x)))
+                else:
+                    body.append(assign(vi.py, x))
+            bs, val = self.block_value(f, fd.body, True)
+            t = f.tmp()
+            body += bs + [assign(t, val)]
+        finally:
+            f.doff -= 1
+            (f.scopes, f.loops, f.catches, f.trips, f.facts, f.fkey, f.kind, f.variant, f.push_ok, f.tail) = saved
+        line, col = (e.pos[0], e.pos[1]) if e.pos is not None else (0, 0)
+        handler = P.ExceptHandler(N("_E"), "_e", [P.Raise(call("_wrapat", N("_e"), C(fd.name), C(line), C(col)),
+                                                            None)])
+        out.append(P.Try(body, [handler], [], []))
+        return out, N(t)
+
+    @staticmethod
+    def srange_expr_hint(x):
+        return None
 
     def calls_g(self, f, e):
         """Does the direct call ``e`` go to the typed variant? (Arguments of unknown type go
@@ -1517,9 +1592,13 @@ class Compiler:
             return self.special_call(f, e)
         if (name, n) in self.prog.fns:
             stmts, xs = self.args(f, e.args)
-            d1 = P.BinOp(N("_d"), P.Add(), C(1))
+            d1 = self.depth(f, 1)
             if self.calls_g(f, e):
                 tys = tuple(self.param_type(self.stype(f, a)) for a in e.args)
+                if self.inlinable(f, (name, n)):
+                    old = self.fparams_seen.get((name, n), (BOT,) * n)
+                    self.fparams_seen[(name, n)] = tuple(tjoin(a, b) for a, b in zip(old, tys))
+                    return self.inline_call(f, e, stmts, xs)
                 # arguments of unknown type go through f_ (which checks them)
                 old = self.fparams_seen.get((name, n), (BOT,) * n)
                 self.fparams_seen[(name, n)] = tuple(tjoin(a, b) for a, b in zip(old, tys))
@@ -1534,7 +1613,7 @@ class Compiler:
                 stmts, xs = self.seq(f, e.args)
                 xs = [xs[0]] + [self.copy_if_alias(f, a, x) for a, x in zip(e.args[1:], xs[1:])]
                 t = f.tmp()
-                stmts.append(assign(t, call("_call", N("_d"), C(name), *xs)))
+                stmts.append(assign(t, call("_call", self.depth(f), C(name), *xs)))
                 stmts.append(P.If(typeis(N(t), "_WB"),
                                   [self.write_var(vi, attr(N(t), "this")), assign(t, attr(N(t), "r"))], []))
                 return stmts, N(t)
@@ -1550,7 +1629,7 @@ class Compiler:
             elif not isinstance(first, (A.Const, A.ArrayLit, A.MapLit, A.Call, A.Binary)):
                 x0 = call("_cp", x0)
             xs = [x0] + rest
-        return stmts, call("_callt", N("_d"), C(name), *xs)
+        return stmts, call("_callt", self.depth(f), C(name), *xs)
 
     def special_call(self, f, e):
         name = e.name
@@ -1567,7 +1646,7 @@ class Compiler:
         if name == "Fn" and n == 1:
             return stmts, call("_mkfnptr", xs[0])
         if name == "call" and n >= 1:
-            return stmts, call("_strip", call("_callfp", N("_d"), xs[0], N("_UNB"), *xs[1:]))
+            return stmts, call("_strip", call("_callfp", self.depth(f), xs[0], N("_UNB"), *xs[1:]))
         if name == "curry" and n >= 1:
             return stmts, call("_curry", *xs)
         if name == "type_of" and n == 1:
@@ -1582,7 +1661,7 @@ class Compiler:
             return stmts, call("_is_dyn_var", xs[0], C(f.kind == "main"))
         if name == "is_shared" and n == 1:
             return stmts, C(False)
-        return stmts, call("_callt", N("_d"), C(name), *xs)
+        return stmts, call("_callt", self.depth(f), C(name), *xs)
 
     def e_MethodCall(self, f, e):
         if e.safe:
@@ -1634,7 +1713,7 @@ class Compiler:
     def method_call(self, f, e, o, lvalue, lv=None, objnode=None):
         name = e.name
         n = len(e.args)
-        d = N("_d")
+        d = self.depth(f)
         if name == "call":
             stmts, xs = self.args(f, e.args)
             r = call("_callmfp", d, o, *xs)
@@ -1654,7 +1733,7 @@ class Compiler:
             elif self.mutating(name, n):
                 self.note_mutated(rvi)
         if (name, n) in self.prog.fns:
-            r = call(self.fn_pyname(name, n), P.BinOp(d, P.Add(), C(1)), o, *xs)
+            r = call(self.fn_pyname(name, n), self.depth(f, 1), o, *xs)
             return self.with_wb(f, stmts, r, lv)
         if objnode is not None and self.is_const_var(f, objnode):
             return stmts, call("_callmc", d, C(name), o, *xs)

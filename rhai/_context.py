@@ -91,6 +91,16 @@ def _wrapfn(e, name):
     return EvalAltResult("ErrorInFunctionCall", f"{e}\n{where}", pos, function=name, source="", inner=e)
 
 
+def _wrapat(e, name, line, col):
+    """_wrapfn for an inlined call: the call's position is given."""
+    if e.kind in UNCATCHABLE:
+        return e
+    R.fix_pos(e)
+    where = "in closure call" if name.startswith("anon$") else f"in call to function '{name}'"
+    return EvalAltResult("ErrorInFunctionCall", f"{e}\n{where}", Position(line, col) if line else Position.NONE,
+                         function=name, source="", inner=e)
+
+
 def _catch(e):
     if e.kind in UNCATCHABLE:
         raise e
@@ -153,7 +163,7 @@ class RunCtx:
         g = dict(_BASE)
         g.update(
             _tick=self.make_ticker(), _T=self.tick_it, _charge=self.charge, next=next, _chunks=self.chunks, _rchunks=self.rchunks, _chkmap=self.check_map, _MAXD=self.engine._max_call_levels or sys.maxsize,
-            _so=_so, _wrapfn=_wrapfn, _retwb=_retwb, _toomanyvars=_toomanyvars, _catch=_catch,
+            _so=_so, _wrapfn=_wrapfn, _wrapat=_wrapat, _retwb=_retwb, _toomanyvars=_toomanyvars, _catch=_catch,
             _this=_this, _constmod=_constmod, _strip=_strip, _prange=_prange, _swrange=_swrange,
             _swmatch=_exact_eq, _mkclosure=_mkclosure, _fnptr=_fnptr, _mkfnptr=_mkfnptr, _curry=_curry,
             _add=self.add, _iadd=self.iadd, _istr=self.istr if self.max_str else _istr_plain,

@@ -35,7 +35,7 @@ class AST:
                 self._program, engine._registry, strict=engine._strict,
                 scope_names=scope_names, max_variables=engine._max_variables,
                 max_array_size=engine._max_array_size, max_string_size=engine._max_string_size,
-                max_map_size=engine._max_map_size,
+                max_map_size=engine._max_map_size, max_call_levels=engine._max_call_levels,
             )
             with self._lock:
                 self._codes[key] = code
@@ -161,7 +161,7 @@ class Engine:
 
     def _codegen_key(self, scope_names):
         return (self._strict, tuple(sorted(scope_names)) if self._strict else (), self._max_variables,
-                self._max_array_size, self._max_string_size, self._max_map_size,
+                self._max_array_size, self._max_string_size, self._max_map_size, self._max_call_levels,
                 frozenset(self._registry.byref_names))
 
     def compile(self, script, scope=None):

@@ -273,3 +273,27 @@ def test_counted_while_limits():
     assert run("let j = 0; while j < 500 { j += 1 } j", set_max_operations=1000) == 500
     e = error_of("let a = [0]; let j = 0; while j < 5 { a[j] = 1; j += 1 }")
     assert e.kind == "ErrorArrayBounds"
+
+
+def _chain(e):
+    out = []
+    while e is not None:
+        out.append((e.kind, tuple(e.position)))
+        e = getattr(e, "inner", None)
+    return out
+
+
+def test_inlined_calls_keep_error_chains():
+    e = error_of("fn f(n) { if n == 0 { 1 / 0 } else { f(n - 1) } }\nf(3)")
+    assert _chain(e) == [("ErrorInFunctionCall", (2, 1))] + [("ErrorInFunctionCall", (1, 38))] * 3 + [
+        ("ErrorArithmetic", (1, 25))]
+    e = error_of("fn g(x) { x.len() }\nfn f(n) { g(n) }\n\nf(3)")
+    assert _chain(e) == [("ErrorInFunctionCall", (4, 1)), ("ErrorInFunctionCall", (2, 11)),
+                         ("ErrorFunctionNotFound", (1, 13))]
+    e = error_of("fn f() { 1 } fn g() { f() } fn h() { g() } h()", set_max_call_levels=2)
+    assert _chain(e)[-1][0] == "ErrorStackOverflow"
+    assert run("fn f() { 1 } fn g() { f() } fn h() { g() } h()", set_max_call_levels=3) == 1
+    e = error_of("fn f(x) { y }\nf(1)")
+    assert _chain(e)[-1][0] == "ErrorVariableNotFound"
+    assert run('fn f(x) { is_def_var("x") } f(1)') is True
+    assert run('fn f(x) { is_def_var("q") } let q = 1; f(1)') is False
