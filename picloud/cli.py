@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
@@ -62,11 +61,9 @@ def _settings_from(args: argparse.Namespace) -> Settings:
 
 
 def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper()),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from picloud.shared.logging import configure_logging
+
+    configure_logging(level)  # JSON lines unless stderr is a terminal; PICLOUD_LOG_FORMAT (docs/observability.md)
 
 
 def main(argv: list[str] | None = None) -> int:
