@@ -280,6 +280,41 @@ _INLINE_DEPTH = 1  # direct calls of small functions are inlined this many level
 _INLINE_SIZE = 40  # ... if their body has at most this many nodes
 
 
+_GUARDABLE = (A.Var, A.Const, A.Binary, A.Unary, A.Index, A.In, A.ArrayLit, A.MapLit, A.GlobalVar)
+
+
+def _guardable(node):
+    """Expression compiled to straight-line code without calls or nested statements."""
+    if isinstance(node, _GUARDABLE):
+        if isinstance(node, A.Index) and node.safe:
+            return False
+        return all(_guardable(getattr(node, fl)) for fl in node.fields if isinstance(getattr(node, fl), A.Node))
+    if isinstance(node, (list, tuple)):
+        return all(_guardable(x) for x in node)
+    return False
+
+
+def _guardable_stmt(s):
+    if isinstance(s, A.ExprStmt):
+        return _guardable(s.expr)
+    if isinstance(s, A.Let):
+        return s.value is not None and _guardable(s.value)
+    if isinstance(s, A.Assign):
+        return isinstance(s.target, A.Var) and _guardable(s.value)
+    return False
+
+
+def _pure(x):
+    """Python expression of names, constants and arithmetic only (no calls)."""
+    if isinstance(x, (P.Name, P.Constant)):
+        return True
+    if isinstance(x, P.BinOp):
+        return _pure(x.left) and _pure(x.right)
+    if isinstance(x, P.Subscript):  # unchecked typed indexing (statement guard)
+        return _pure(x.value) and _pure(x.slice)
+    return False
+
+
 def _size(node):
     if isinstance(node, A.Node):
         return 1 + sum(_size(getattr(node, fl, None)) for fl in node.fields)
@@ -364,6 +399,7 @@ class Fn:
         self.tail = None  # static type of the last block value compiled
         self.fkey = None  # (name, arity) of the script function (typed variant)
         self.push_ok = {}  # array var key -> local flag: pushes in this loop stay in the limit
+        self.guard = None  # statement-level IndexError guard: slow re-indexing expressions
         self.doff = 0  # call depth of the code being compiled relative to _d (inlined calls)
 
     def key(self, node, name):
@@ -890,7 +926,17 @@ class Compiler:
 
     # ---------------------------------------------------------------- statements
     def stmt(self, f, s):
-        out = self._stmt(f, s)
+        saved = f.guard
+        f.guard = [] if _guardable_stmt(s) else None
+        try:
+            out = self._stmt(f, s)
+            if f.guard:
+                # typed array indexing in this statement ran unchecked: an IndexError is
+                # turned into the Rhai error by indexing again through _idx, in order
+                handler = [P.Expr(x) for x in f.guard] + [P.Raise(None, None)]
+                out = [P.Try(out, [P.ExceptHandler(N("IndexError"), None, handler)], [], [])]
+        finally:
+            f.guard = saved
         return [locate(x, s.pos) for x in out]
 
     def _stmt(self, f, s):
@@ -1052,12 +1098,15 @@ class Compiler:
             if op == "=":
                 return vs + [writer(self.copy_if_alias(f, s.value, ve))]
             bop = op[:-1]
-            if not simple(ve):
+            ta = self.stype(f, t) if isinstance(t, A.Var) else None
+            ra = self.srange(f, t) if isinstance(t, A.Var) else None
+            plain = ta == "int" and self.stype(f, s.value) == "int" and bop in ("+", "-", "*") and \
+                ra not in (None, EMPTY) and self.srange(f, s.value) not in (None, EMPTY) and \
+                r_fits(self.binop_range(bop, ra, self.srange(f, s.value))) and _pure(ve)
+            if not simple(ve) and not plain:
                 tv = f.tmp()
                 vs = vs + [assign(tv, ve)]
                 ve = N(tv)
-            ta = self.stype(f, t) if isinstance(t, A.Var) else None
-            ra = self.srange(f, t) if isinstance(t, A.Var) else None
             return vs + [writer(self.binop_expr(f, bop, cur, ve, inplace=True, ta=ta, tb=self.stype(f, s.value),
                                                 ra=ra, rb=self.srange(f, s.value)))]
         # index / property chain
@@ -1427,7 +1476,8 @@ class Compiler:
 
     def e_Binary(self, f, e):
         stmts, (a, b) = self.seq(f, [e.left, e.right])
-        typed_int = e.op in ("+", "-", "*") and self.stype(f, e.left) == "int" and self.stype(f, e.right) == "int"
+        typed_int = e.op in ("+", "-", "*") and self.stype(f, e.left) == "int" and self.stype(f, e.right) == "int" \
+            and not r_fits(self.binop_range(e.op, self.srange(f, e.left), self.srange(f, e.right)))
         if (e.op == "+" and self.stype(f, e) == "str") or typed_int:
             for x in (a, b):
                 if not simple(x):
@@ -1505,6 +1555,25 @@ class Compiler:
     def e_Index(self, f, e):
         if e.safe:
             return self.safe_step(f, e)
+        chain = self.index_chain(f, e, 1 if f.guard is not None else 2)
+        if chain is not None and f.guard is not None:
+            root, idxs = chain
+            fast, slow = root, root
+            for i in idxs:
+                fast = P.Subscript(fast, i, P.Load())
+                slow = call("_idx", slow, i)
+            f.guard.append(locate(slow, e.pos))
+            return [], fast
+        if chain is not None:
+            # a[i][j]...: typed arrays, INT indices: one Python expression, one try
+            root, idxs = chain
+            fast, slow = root, root
+            for i in idxs:
+                fast = P.Subscript(fast, i, P.Load())
+                slow = call("_idx", slow, i)
+            t = f.tmp()
+            tr = P.Try([assign(t, fast)], [P.ExceptHandler(N("IndexError"), None, [assign(t, slow)])], [], [])
+            return [locate(tr, e.pos)], N(t)
         stmts, (o, i) = self.seq(f, [e.obj, e.idx])
         oty, ity = self.stype(f, e.obj), self.stype(f, e.idx)
         if (islist(oty) and (ity == "int" or is_int_const(i))) or oty == "map":
@@ -1528,6 +1597,31 @@ class Compiler:
                          [P.ExceptHandler(N("IndexError"), None, [assign(t, call("_idx", o, i))])], [], [])
             return stmts + [locate(fast, e.pos)], N(t)
         return stmts, self.index_expr(f, o, i, oty, ity)
+
+    def index_chain(self, f, e, least=2):
+        """(root, [index exprs]) for a[i][j]... on a typed array variable with INT
+        variable/constant indices (at least two steps), else None."""
+        idxs = []
+        node = e
+        while isinstance(node, A.Index) and not node.safe:
+            if not (isinstance(node.idx, A.Var) or (isinstance(node.idx, A.Const) and type(node.idx.value) is int)):
+                return None
+            if self.stype(f, node.idx) != "int" or not islist(self.stype(f, node.obj)):
+                return None
+            idxs.append(node.idx)
+            node = node.obj
+        if len(idxs) < least or not isinstance(node, A.Var):
+            return None
+        vi = f.lookup(node.name)
+        if vi is None or vi.shared:
+            return None
+        xs = []
+        for i in reversed(idxs):
+            s, x = self.expr(f, i)
+            if s or not simple(x):
+                return None
+            xs.append(x)
+        return self.read_var(vi), xs
 
     def index_expr(self, f, o, i, oty=None, ity=None):
         if not simple(o):

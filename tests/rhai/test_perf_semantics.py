@@ -297,3 +297,14 @@ def test_inlined_calls_keep_error_chains():
     assert _chain(e)[-1][0] == "ErrorVariableNotFound"
     assert run('fn f(x) { is_def_var("x") } f(1)') is True
     assert run('fn f(x) { is_def_var("q") } let q = 1; f(1)') is False
+
+
+def test_statement_guarded_indexing():
+    e = error_of("let a = [[1]]; let b = [[2]]; let s = 0;\ns += a[0][0] * b[0][3];")
+    assert e.kind == "ErrorArrayBounds" and e.fields["index"] == 3 and e.position.line == 2
+    e = error_of("let a = [[1]]; let b = [[2]]; let s = 0;\ns += a[2][0] * b[0][3];")
+    assert e.kind == "ErrorArrayBounds" and e.fields["index"] == 2
+    e = error_of("let a = [1, 2]; let i = 5; i = a[i];")
+    assert e.kind == "ErrorArrayBounds" and e.fields["index"] == 5
+    assert run("let a = [1, 2]; let i = 1; i = a[i]; i") == 2
+    assert run("let a = [[1, 2], [3]]; let x = a[-1][0] + a[0][-1]; x") == 5
