@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.syntax import Syntax
 from rich.text import Text
 
 from picloud import __version__
@@ -466,6 +465,8 @@ def scripts_show(name: str, version: int | None, source_only: bool) -> None:
         ])
     out.print()
     if out.out.is_terminal:
+        from rich.syntax import Syntax  # pygments: only for people at a terminal
+
         out.print(Syntax(data["source"], "rust", line_numbers=True, word_wrap=True))
     else:
         out.raw(data["source"])
