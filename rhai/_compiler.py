@@ -795,6 +795,12 @@ class Compiler:
         fd = self.prog.fns[key]
         ptys = self.fparams.get(key, (BOT,) * key[1])
         out = list(stmts)
+        xs = list(xs)
+        for k, x in enumerate(xs):  # arguments are evaluated before the call
+            if not simple(x):
+                t = f.tmp()
+                out.append(assign(t, x))
+                xs[k] = N(t)
         # (located like the check at the start of the function)
         out.append(locate(P.If(P.Compare(N("_d"), [P.Gt()], [self.maxd(f.doff + 1)]),
                                [P.Raise(call("_so"), None)], []), fd.pos))

@@ -308,3 +308,11 @@ def test_statement_guarded_indexing():
     assert e.kind == "ErrorArrayBounds" and e.fields["index"] == 5
     assert run("let a = [1, 2]; let i = 1; i = a[i]; i") == 2
     assert run("let a = [[1, 2], [3]]; let x = a[-1][0] + a[0][-1]; x") == 5
+
+
+def test_argument_errors_are_not_wrapped_by_inlined_calls():
+    assert error_of("fn f(x) { x * 2 } let y = 1; f(9223372036854775807 + y)").kind == "ErrorArithmetic"
+    assert error_of("fn f(x) { x } f(1 / 0)").kind == "ErrorArithmetic"
+    assert error_of("fn f(x) { x } f(-8 / true)").kind == "ErrorFunctionNotFound"
+    e = error_of("fn f(x) { x / 0 } f(1 + 1)")
+    assert e.kind == "ErrorInFunctionCall" and e.inner.kind == "ErrorArithmetic"
