@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import socket
 import time
 
@@ -84,7 +85,19 @@ def test_timeout_is_504(server):
 def test_large_body_is_413(server):
     server.client.deploy("echo", "request.body.len()", "POST", "/echo")
     assert server.client.call("POST", "/echo", body=b"x" * 1000).text == "1000"
-    reply = server.client.call("POST", "/echo", body=b"x" * (2 << 20))
+    # Over the 1 MiB limit by less than the 256 KiB that Go's HTTP server drains
+    # after an early answer, so the client reads the 413 instead of a reset.
+    # Known race (docs/deployment.md): PiCloud may answer 413 on Content-Length
+    # while Caddy is still forwarding the body; Caddy then sometimes reports
+    # the aborted upload as 502. Retry that case, never accept a 2xx.
+    for _ in range(5):
+        try:
+            reply = server.client.call("POST", "/echo", body=b"x" * ((1 << 20) + (1 << 10)))
+        except (ConnectionError, http.client.HTTPException):
+            continue
+        assert reply.status in (413, 502), reply
+        if reply.status == 413:
+            break
     assert reply.status == 413, reply
 
 
