@@ -842,6 +842,14 @@ def logs(follow: bool, script: str | None, count: int, interval: float) -> None:
             time.sleep(interval)
             try:
                 page = finished_page()
+                fresh = [e for e in page
+                         if e["status"] in FINAL_STATUSES and (e["id"], e.get("finished_at")) not in seen]
+                fresh.sort(key=lambda e: (e.get("finished_at") or "", e["id"]))
+                on_page = {e["id"] for e in page}
+                seen = {key for key in seen if key[0] in on_page}
+                for summary in fresh:
+                    emit(summary)
+                    seen.add((summary["id"], summary.get("finished_at")))
             except ConnectionFailed as exc:
                 if not disconnected:
                     out.warn(f"{exc.message}; retrying")
@@ -850,13 +858,6 @@ def logs(follow: bool, script: str | None, count: int, interval: float) -> None:
             if disconnected:
                 out.note("reconnected")
                 disconnected = False
-            fresh = [e for e in page if e["status"] in FINAL_STATUSES and (e["id"], e.get("finished_at")) not in seen]
-            fresh.sort(key=lambda e: (e.get("finished_at") or "", e["id"]))
-            for summary in fresh:
-                emit(summary)
-            on_page = {e["id"] for e in page}
-            seen = {key for key in seen if key[0] in on_page}
-            seen.update((e["id"], e.get("finished_at")) for e in fresh)
     except KeyboardInterrupt:
         raise click.exceptions.Exit(0) from None
 
