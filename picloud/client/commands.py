@@ -740,11 +740,11 @@ def _print_execution(out: Output, e: dict) -> None:
 
 
 def _execution_row(e: dict) -> list:
-    return [e["id"], status_text(e["status"]), _script_label(e), e["trigger"], http_status_text(e.get("http_status")),
+    return [e["id"], status_text(e["status"]), _script_label(e), http_status_text(e.get("http_status")),
             f"{e['attempts']}/{e['max_attempts']}", duration(e.get("duration_ms")), timestamp(e["created_at"])]
 
 
-EXECUTION_COLUMNS = ["ID", "STATUS", "SCRIPT", "TRIGGER", "HTTP", "ATTEMPTS", "DURATION", "CREATED (UTC)"]
+EXECUTION_COLUMNS = ["ID", "STATUS", "SCRIPT", "HTTP", "ATTEMPTS", "DURATION", "CREATED (UTC)"]
 
 
 @cli.group(cls=SubGroup, help="Inspect executions (newest first).")

@@ -91,7 +91,11 @@ class Output:
         for index, column in enumerate(columns):
             values = [row[index] for row in rows if row[index] is not None and row[index] != "-"]
             numeric = bool(values) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
-            table.add_column(column, justify="right" if numeric else "left", overflow="fold")
+            # On a narrow terminal only free text and times wrap; ids, names and statuses stay whole.
+            wraps = index > 0 and (column in WRAPPING_COLUMNS or "(UTC)" in column or column == "UPDATED")
+            widest = max((len(_cell(row[index])) for row in rows), default=0)
+            table.add_column(column, justify="right" if numeric else "left", overflow="fold", no_wrap=not wraps,
+                             min_width=None if wraps else min(max(widest, len(column)), 40))
         for row in rows:
             table.add_row(*(cell if isinstance(cell, Text) else Text(_cell(cell)) for cell in row))
         self.print(table)
@@ -113,6 +117,9 @@ class Output:
             return
         with self.err.status(Text(message), spinner="dots"):
             yield
+
+
+WRAPPING_COLUMNS = {"SCRIPT", "VALUE", "ERROR", "PATH", "PATTERN", "CRON"}
 
 
 def _cell(value: Any) -> str:
