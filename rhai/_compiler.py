@@ -804,7 +804,7 @@ class Compiler:
         # (located like the check at the start of the function)
         out.append(locate(P.If(P.Compare(N("_d"), [P.Gt()], [self.maxd(f.doff + 1)]),
                                [P.Raise(call("_so"), None)], []), fd.pos))
-        out.append(P.Expr(call("next", N("_T"))))
+        out.append(locate(P.Expr(call("next", N("_T"))), fd.pos))
         saved = (f.scopes, f.loops, f.catches, f.trips, f.facts, f.fkey, f.kind, f.variant, f.push_ok, f.tail)
         f.scopes, f.loops, f.catches, f.trips, f.facts, f.fkey, f.kind, f.variant, f.push_ok = \
             [{}], [], [], [], {}, None, "fn", "g", {}
@@ -1544,6 +1544,11 @@ class Compiler:
 
     def e_In(self, f, e):
         stmts, (a, b) = self.seq(f, [e.left, e.right])
+        if not simple(a) and not simple(b):
+            # _contains(b, a) evaluates b first: evaluate the left operand before
+            t = f.tmp()
+            stmts = stmts + [assign(t, a)]
+            a = N(t)
         if self.stype(f, e.right) == "map" and simple(a) and simple(b) and self.stype(f, e.left) == "str":
             x = P.Compare(a, [P.In()], [b])
         elif isinstance(a, P.Name) and isinstance(b, P.Name):

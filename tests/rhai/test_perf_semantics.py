@@ -316,3 +316,10 @@ def test_argument_errors_are_not_wrapped_by_inlined_calls():
     assert error_of("fn f(x) { x } f(-8 / true)").kind == "ErrorFunctionNotFound"
     e = error_of("fn f(x) { x / 0 } f(1 + 1)")
     assert e.kind == "ErrorInFunctionCall" and e.inner.kind == "ErrorArithmetic"
+
+
+def test_in_evaluates_left_operand_first():
+    e = error_of('let a = []; let s = "x"; if (a[0] in ((a[5] + "ab") - s)) { 1 }')
+    assert e.kind == "ErrorArrayBounds" and e.fields["index"] == 0
+    e = error_of('let y = 1; ((y - [1, 2]) in ([1] * 2))')
+    assert e.kind == "ErrorFunctionNotFound" and "-" in e.message
