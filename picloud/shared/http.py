@@ -10,6 +10,8 @@ import json
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+import trio
+
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -36,3 +38,24 @@ async def send_json(send: Send, status: int, payload: Any, headers: Headers = ()
 
 async def send_error(send: Send, status: int, kind: str, message: str, headers: Headers = ()) -> None:
     await send_json(send, status, {"error": {"kind": kind, "message": message}}, headers)
+
+
+# Refusing a body that is too large without reading it makes the server close
+# a socket with unread data, which the kernel answers with a reset: the client
+# (or Caddy in front) then sees a broken pipe instead of our 413. So after
+# answering, read and discard what the client is still sending, within bounds.
+DISCARD_MAX_BYTES = 16 << 20
+DISCARD_MAX_SECONDS = 5.0
+
+
+async def discard_body(receive: Receive) -> None:
+    """Read and drop the rest of a request body (bounded in bytes and time)."""
+    discarded = 0
+    with trio.move_on_after(DISCARD_MAX_SECONDS):
+        while discarded <= DISCARD_MAX_BYTES:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            discarded += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return
