@@ -37,6 +37,7 @@ from picloud.executor.library import ScriptLibrary
 from picloud.executor.pool import ExecutorPool
 from picloud.manager.api import ControlPlane
 from picloud.manager.auth import Authenticator, ensure_admin_token, is_protected
+from picloud.manager.dashboard import Dashboard, is_dashboard_path
 from picloud.manager.health import HealthEndpoint
 from picloud.orchestrator.dispatcher import Dispatcher, RetryPolicy
 from picloud.orchestrator.ingress import Ingress
@@ -58,11 +59,12 @@ class RootApp:
     """The one ASGI callable: platform endpoints under /_picloud, user routes otherwise."""
 
     def __init__(self, health: ASGIApp, control_plane: ASGIApp | None = None, ingress: ASGIApp | None = None,
-                 auth: Authenticator | None = None):
+                 auth: Authenticator | None = None, dashboard: ASGIApp | None = None):
         self._health = health
         self._control_plane = control_plane
         self._ingress = ingress
         self._auth = auth  # None: the control plane is open (tests only)
+        self._dashboard = dashboard  # /_picloud/ and /_picloud/ui/... (docs/dashboard.md)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -86,6 +88,8 @@ class RootApp:
             return  # answered 401 (docs/auth.md)
         elif path.startswith(API_PREFIX) and self._control_plane is not None:
             await self._control_plane(scope, receive, send)
+        elif self._dashboard is not None and is_dashboard_path(path):
+            await self._dashboard(scope, receive, send)  # checks its own session (login page)
         else:
             await send_error(send, 404, "not_found", f"no such endpoint: {path}")
 
@@ -224,7 +228,11 @@ class Node:
         control_plane = ControlPlane(self.store.db, self.library.cache, self.routes.refresh,
                                      self._wake_dispatcher, max_chain_depth=self.settings.max_chain_depth,
                                      on_tokens_changed=self.auth.invalidate)
-        return RootApp(HealthEndpoint(self.store.db), control_plane, ingress, auth=self.auth)
+        dashboard = Dashboard(self.store.db, self.library.cache, self.routes.refresh, self._wake_dispatcher,
+                              self.auth, max_chain_depth=self.settings.max_chain_depth,
+                              on_tokens_changed=self.auth.invalidate)
+        return RootApp(HealthEndpoint(self.store.db), control_plane, ingress, auth=self.auth,
+                       dashboard=dashboard)
 
     def _wake_dispatcher(self) -> None:
         if self.dispatcher is not None:
