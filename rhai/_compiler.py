@@ -2012,14 +2012,22 @@ class Compiler:
         if counted is not None and not cs:
             # while x <= E { ...; x += s } with E, s fixed, s >= 1 and a body of cheap
             # statements: the iteration count is known on entry; charge it at once.
+            # The count is charged only if it fits in the budget (else the ticked loop runs
+            # and stops where it would); if the body fails, the iterations not run are
+            # refunded (the error may be caught).
             x, end, step, incl = counted
-            tc = f.tmp()
+            tc, x0 = f.tmp(), f.tmp()
             num = P.BinOp(end, P.Sub(), x) if incl else P.BinOp(P.BinOp(end, P.Sub(), x), P.Sub(), C(1))
             count = assign(tc, P.BinOp(P.BinOp(num, P.FloorDiv(), step), P.Add(), C(1)))
-            fast = [P.If(P.Compare(N(tc), [P.Gt()], [C(0)]), [P.Expr(call("_charge", N(tc)))], []),
-                    P.While(cx, copy.deepcopy(bs) or [P.Pass()], [])]
-            loop = P.If(P.Compare(N(tc), [P.LtE()], [C(_COUNTED_MAX)]), fast, [loop])
-            return [assign(t, C(None)), count, loop], N(t)
+            done = P.BinOp(P.BinOp(x, P.Sub(), N(x0)), P.FloorDiv(), step)
+            refund = P.Expr(call("_charge", P.UnaryOp(P.USub(), call("max", C(0), P.BinOp(
+                P.BinOp(N(tc), P.Sub(), done), P.Sub(), C(1))))))
+            fast = P.Try([P.While(cx, copy.deepcopy(bs) or [P.Pass()], [])],
+                         [P.ExceptHandler(N("_E"), None, [refund, P.Raise(None, None)])], [], [])
+            test = and_(P.Compare(N(tc), [P.LtE()], [C(_COUNTED_MAX)]),
+                        P.BoolOp(P.Or(), [P.Compare(N(tc), [P.LtE()], [C(0)]), call("_trycharge", N(tc))]))
+            loop = P.If(test, [fast], [loop])
+            return [assign(t, C(None)), count, assign(x0, x), loop], N(t)
         return [assign(t, C(None)), loop], N(t)
 
     def counted_while(self, f, e):

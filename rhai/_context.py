@@ -15,7 +15,7 @@ from ._values import INT_MAX, INT_MIN, Char, FnPtr, Range, Shared, to_debug, to_
 _BASE = {
     "__builtins__": {},
     "type": type, "int": int, "float": float, "str": str, "list": list, "dict": dict, "bool": bool,
-    "len": len, "sum": sum, "map": map, "enumerate": enumerate, "IndexError": IndexError,
+    "len": len, "sum": sum, "map": map, "max": max, "enumerate": enumerate, "IndexError": IndexError,
     "_E": EvalAltResult, "_UNB": UNB, "_WB": WB, "_Shared": Shared,
     "_sub": R.sub, "_mul": R.mul, "_div": R.div, "_mod": R.mod, "_pow": R.power,
     "_shl": R.shl, "_shr": R.shr, "_band": R.band, "_bor": R.bor, "_bxor": R.bxor,
@@ -162,7 +162,7 @@ class RunCtx:
     def make_globals(self):
         g = dict(_BASE)
         g.update(
-            _tick=self.make_ticker(), _T=self.tick_it, _charge=self.charge, next=next, _chunks=self.chunks, _rchunks=self.rchunks, _chkmap=self.check_map, _MAXD=self.engine._max_call_levels or sys.maxsize,
+            _tick=self.make_ticker(), _T=self.tick_it, _charge=self.charge, _trycharge=self.try_charge, next=next, _chunks=self.chunks, _rchunks=self.rchunks, _chkmap=self.check_map, _MAXD=self.engine._max_call_levels or sys.maxsize,
             _so=_so, _wrapfn=_wrapfn, _wrapat=_wrapat, _retwb=_retwb, _toomanyvars=_toomanyvars, _catch=_catch,
             _this=_this, _constmod=_constmod, _strip=_strip, _prange=_prange, _swrange=_swrange,
             _swmatch=_exact_eq, _mkclosure=_mkclosure, _fnptr=_fnptr, _mkfnptr=_mkfnptr, _curry=_curry,
@@ -222,7 +222,15 @@ class RunCtx:
                 if tok is not None:
                     raise err("ErrorTerminated", "Script terminated", token=tok)
 
+        def try_charge(n):
+            """Charge ``n`` operations if they fit in the budget (True), else charge nothing."""
+            if maxops and ctx.singles - ctx.cur.__length_hint__() + ctx.extra + n > maxops:
+                return False
+            charge(n)
+            return True
+
         self.charge = charge
+        self.try_charge = try_charge
         self.tick_it = it = chain.from_iterable(gen())
         return it.__next__
 

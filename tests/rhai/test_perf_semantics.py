@@ -323,3 +323,12 @@ def test_in_evaluates_left_operand_first():
     assert e.kind == "ErrorArrayBounds" and e.fields["index"] == 0
     e = error_of('let y = 1; ((y - [1, 2]) in ([1] * 2))')
     assert e.kind == "ErrorFunctionNotFound" and "-" in e.message
+
+
+def test_counted_while_keeps_first_error():
+    src = "let y = 3; let k = 0; while k < 1000000 { y *= 11; k += 1; }"
+    assert error_of(src, set_max_operations=20_000).kind == "ErrorArithmetic"
+    # iterations not run are refunded when the body fails and the error is caught
+    src = ("let n = 0; for r in 0..50 { let y = 3; let k = 0; "
+           "try { while k < 900 { y *= 11; k += 1; } } catch { n += 1; } } n")
+    assert run(src, set_max_operations=3_000) == 50
