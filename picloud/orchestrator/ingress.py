@@ -91,6 +91,10 @@ class Ingress:
             await discard_body(receive)
             return
         request = build_request(scope, match, body)
+        if match.route.auth != "none":
+            # The PiCloud token was for us: the script (and the execution
+            # record anyone with dashboard access reads) must never see it.
+            request["headers"].pop("authorization", None)
         if match.route.dispatch_mode == "async":
             await self._accept_async(scope, match, request, execution_id, send)
         else:

@@ -95,6 +95,16 @@ def test_token_route_needs_a_token(server):
     assert bad.status == 400 and bad.error["message"].startswith("auth:")
 
 
+def test_token_route_hides_the_token_from_the_script_and_the_record(server):
+    server.client.deploy("echo-headers", "request.headers", "GET", "/echo-headers", auth="token")
+    reply = anonymous(server).call("GET", "/echo-headers",
+                                   headers={"Authorization": f"Bearer {TEST_ADMIN_TOKEN}", "X-Other": "kept"})
+    assert reply.status == 200
+    assert "authorization" not in reply.json and reply.json["x-other"] == "kept"
+    record = server.client.api("GET", f"/executions/{reply.execution_id}").json
+    assert TEST_ADMIN_TOKEN not in json.dumps(record)
+
+
 def test_first_start_generates_an_admin_token_once():
     server = Server("picloud-auth-first-", env={"PICLOUD_ADMIN_TOKEN": None})
     try:
