@@ -39,9 +39,12 @@ from picloud.manager.api import ControlPlane
 from picloud.manager.auth import Authenticator, ensure_admin_token, is_protected
 from picloud.manager.dashboard import Dashboard, is_dashboard_path
 from picloud.manager.health import HealthEndpoint
+from picloud.manager.metrics import METRICS_PATH, Metrics
+from picloud.manager.openapi import OPENAPI_PATH, openapi_endpoint
 from picloud.orchestrator.dispatcher import Dispatcher, RetryPolicy
 from picloud.orchestrator.ingress import Ingress
 from picloud.orchestrator.routes import RouteTable
+from picloud.shared import observe
 from picloud.shared.http import ASGIApp, Receive, Scope, Send, send_error
 from picloud.store.catalog import PgScriptReader
 from picloud.store.janitor import Janitor, Retention
@@ -59,12 +62,14 @@ class RootApp:
     """The one ASGI callable: platform endpoints under /_picloud, user routes otherwise."""
 
     def __init__(self, health: ASGIApp, control_plane: ASGIApp | None = None, ingress: ASGIApp | None = None,
-                 auth: Authenticator | None = None, dashboard: ASGIApp | None = None):
+                 auth: Authenticator | None = None, dashboard: ASGIApp | None = None,
+                 metrics: ASGIApp | None = None):
         self._health = health
         self._control_plane = control_plane
         self._ingress = ingress
         self._auth = auth  # None: the control plane is open (tests only)
         self._dashboard = dashboard  # /_picloud/ and /_picloud/ui/... (docs/dashboard.md)
+        self._metrics = metrics  # GET /_picloud/metrics (docs/observability.md)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -86,6 +91,10 @@ class RootApp:
             await self._health(scope, receive, send)
         elif self._auth is not None and is_protected(path) and await self._auth.guard(scope, send) is None:
             return  # answered 401 (docs/auth.md)
+        elif path == METRICS_PATH and self._metrics is not None:
+            await self._metrics(scope, receive, send)
+        elif path == OPENAPI_PATH:
+            await openapi_endpoint(scope, receive, send)
         elif path.startswith(API_PREFIX) and self._control_plane is not None:
             await self._control_plane(scope, receive, send)
         elif self._dashboard is not None and is_dashboard_path(path):
@@ -133,6 +142,8 @@ class Node:
         self.announce = announce
         workers = settings.executor_workers or max(2, 2 * (os.cpu_count() or 1))
         self.pool = ExecutorPool(size=workers, queue=settings.executor_queue)
+        self.metrics = Metrics(self.pool)  # fed by picloud.shared.observe (docs/observability.md)
+        observe.add_observer(self.metrics)
         self.shutdown = trio.Event()
         self.store: Store | None = None
         self.recorder: Recorder | None = None
@@ -232,7 +243,7 @@ class Node:
                               self.auth, max_chain_depth=self.settings.max_chain_depth,
                               on_tokens_changed=self.auth.invalidate)
         return RootApp(HealthEndpoint(self.store.db), control_plane, ingress, auth=self.auth,
-                       dashboard=dashboard)
+                       dashboard=dashboard, metrics=self.metrics.endpoint)
 
     def _wake_dispatcher(self) -> None:
         if self.dispatcher is not None:
@@ -240,7 +251,7 @@ class Node:
 
     async def _run_http(self, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
         config = _hypercorn_config(self.settings)
-        await hypercorn_serve(self.app(), config, shutdown_trigger=self.shutdown.wait,
+        await hypercorn_serve(self.metrics.measure(self.app()), config, shutdown_trigger=self.shutdown.wait,
                               task_status=task_status)
 
 
