@@ -304,6 +304,23 @@ def _guardable_stmt(s):
     return False
 
 
+def _drops_keys(node, name):
+    """Could ``node`` remove keys from the map variable ``name`` (or replace it)?
+    Element stores ``name[k] = v`` only add or replace."""
+    if isinstance(node, A.Assign) and _root_name(node.target) == name:
+        if not (isinstance(node.target, A.Index) and isinstance(node.target.obj, A.Var)):
+            return True
+    if isinstance(node, A.MethodCall) and _root_name(node.obj) == name:
+        return True
+    if isinstance(node, A.Call) and node.args and isinstance(node.args[0], A.Var) and node.args[0].name == name:
+        return True
+    if isinstance(node, A.Node):
+        return any(_drops_keys(getattr(node, fl, None), name) for fl in node.fields)
+    if isinstance(node, (list, tuple)):
+        return any(_drops_keys(x, name) for x in node)
+    return False
+
+
 def _pure(x):
     """Python expression of names, constants and arithmetic only (no calls)."""
     if isinstance(x, (P.Name, P.Constant)):
@@ -399,6 +416,7 @@ class Fn:
         self.tail = None  # static type of the last block value compiled
         self.fkey = None  # (name, arity) of the script function (typed variant)
         self.push_ok = {}  # array var key -> local flag: pushes in this loop stay in the limit
+        self.infacts = frozenset()  # (map var key, key var key): the key is in the map here
         self.guard = None  # statement-level IndexError guard: slow re-indexing expressions
         self.doff = 0  # call depth of the code being compiled relative to _d (inlined calls)
 
@@ -1204,7 +1222,8 @@ class Compiler:
             kty = self.stype(f, steps[0].idx)
             if rootty == "map":
                 store = [P.Assign([P.Subscript(r, k, P.Store())], tv)]
-                if self.max_map_size:
+                kv = f.lookup(steps[0].idx.name) if isinstance(steps[0].idx, A.Var) else None
+                if self.max_map_size and not (kv is not None and (vi.key, kv.key) in f.infacts):
                     store.append(P.If(P.Compare(call("len", r), [P.Gt()], [C(self.max_map_size)]),
                                       [P.Expr(call("_chkmap", r))], []))
                 if kty == "str" or (isinstance(k, P.Constant) and type(k.value) is str):
@@ -1615,7 +1634,8 @@ class Compiler:
         idxs = []
         node = e
         while isinstance(node, A.Index) and not node.safe:
-            if not (isinstance(node.idx, A.Var) or (isinstance(node.idx, A.Const) and type(node.idx.value) is int)):
+            if not isinstance(node.idx, (A.Var, A.Const, A.Binary, A.Unary)) or has_node(node.idx, A.Index) or \
+                    not _guardable(node.idx):
                 return None
             if self.stype(f, node.idx) != "int" or not islist(self.stype(f, node.obj)):
                 return None
@@ -1629,7 +1649,7 @@ class Compiler:
         xs = []
         for i in reversed(idxs):
             s, x = self.expr(f, i)
-            if s or not simple(x):
+            if s or not _pure(x):  # (evaluated again by the slow path)
                 return None
             xs.append(x)
         return self.read_var(vi), xs
@@ -1959,7 +1979,16 @@ class Compiler:
         tf, ef = self.cond_facts(f, e.cond)
         saved = f.facts
         f.facts = self.with_facts(f, tf, e.then)
+        saved_in = f.infacts
+        c = e.cond
+        if isinstance(c, A.In) and not c.negate and isinstance(c.left, A.Var) and isinstance(c.right, A.Var) and \
+                self.stype(f, c.right) == "map" and self.stype(f, c.left) == "str" and \
+                not assigns(e.then, c.left.name) and not _drops_keys(e.then, c.right.name):
+            kv, mv = f.lookup(c.left.name), f.lookup(c.right.name)
+            if kv is not None and mv is not None and not kv.shared and not mv.shared:
+                f.infacts = saved_in | {(mv.key, kv.key)}
         ts, tv = self.block_value(f, e.then, want)
+        f.infacts = saved_in
         tt = f.tail
         f.facts = saved
         f.facts = self.with_facts(f, ef, e.other) if e.other is not None else saved

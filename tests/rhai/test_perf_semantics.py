@@ -332,3 +332,21 @@ def test_counted_while_keeps_first_error():
     src = ("let n = 0; for r in 0..50 { let y = 3; let k = 0; "
            "try { while k < 900 { y *= 11; k += 1; } } catch { n += 1; } } n")
     assert run(src, set_max_operations=3_000) == 50
+
+
+def test_key_in_map_fact():
+    base = 'let m = #{}; let k = "a"; m[k] = 1; %s m.len()'
+    assert run(base % "if k in m { m[k] = 5; m[k] += 1; }", set_max_map_size=1) == 1
+    assert error_of(base % 'if k in m { m["b"] = 2; }', set_max_map_size=1).kind == "ErrorDataTooLarge"
+    assert error_of(base % 'if k in m { k = "z"; m[k] = 1; }', set_max_map_size=1).kind == "ErrorDataTooLarge"
+    assert error_of(base % 'if k in m { m.clear(); m["x"] = 1; m[k] = 1; }',
+                    set_max_map_size=1).kind == "ErrorDataTooLarge"
+    assert error_of(base % 'if !(k in m) { m[k] = 1; } else { m["q"] = 1; }',
+                    set_max_map_size=1).kind == "ErrorDataTooLarge"
+
+
+def test_pure_index_expressions():
+    assert run('let w = ["a", "b", "c"]; let s = ""; for i in 0..6 { s += w[i % 3] + w[(i + 1) % 3]; } s') == \
+        "abbccaabbcca"
+    e = error_of('let w = ["a", "b"]; let s = ""; for i in 0..6 { s += w[i % 3]; } s')
+    assert e.kind == "ErrorArrayBounds" and e.fields["index"] == 2
