@@ -91,6 +91,16 @@ def _state() -> State:
     return root.obj
 
 
+def _delete(path: str, what: str, done: str) -> None:
+    """DELETE one resource; say so (or print ``{"deleted": what}`` with --json)."""
+    state = _state()
+    state.client.api("DELETE", path)
+    if state.json:
+        state.output.json({"deleted": what})
+        return
+    state.output.success(done)
+
+
 def _remember(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
     def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
         if value not in (None, False):
@@ -489,12 +499,7 @@ def scripts_rollback(name: str, version: int) -> None:
 @click.argument("name")
 @api_options
 def scripts_rm(name: str) -> None:
-    state = _state()
-    state.client.api("DELETE", f"/scripts/{quote(name)}")
-    if state.json:
-        state.output.json({"deleted": name})
-        return
-    state.output.success(f"deleted script {name}")
+    _delete(f"/scripts/{quote(name)}", name, f"deleted script {name}")
 
 
 # -- routes ---------------------------------------------------------------------------------------
@@ -566,12 +571,7 @@ def routes_show(id: str) -> None:
 @click.argument("id")
 @api_options
 def routes_rm(id: str) -> None:
-    state = _state()
-    state.client.api("DELETE", f"/routes/{quote(id)}")
-    if state.json:
-        state.output.json({"deleted": id})
-        return
-    state.output.success(f"removed route {id}")
+    _delete(f"/routes/{quote(id)}", id, f"removed route {id}")
 
 
 # -- invoke -----------------------------------------------------------------------------------------
@@ -910,12 +910,7 @@ def kv_set(key: str, value: str, as_string: bool) -> None:
 @click.argument("key")
 @api_options
 def kv_rm(key: str) -> None:
-    state = _state()
-    state.client.api("DELETE", f"/kv/{quote_key(key)}")
-    if state.json:
-        state.output.json({"deleted": key})
-        return
-    state.output.success(f"deleted {key}")
+    _delete(f"/kv/{quote_key(key)}", key, f"deleted {key}")
 
 
 @kv.command("ls", help="List keys (sorted), optionally only those starting with PREFIX.")
@@ -987,12 +982,7 @@ def triggers_add(pattern: str, script: str, ops: str, max_attempts: int | None) 
 @click.argument("id")
 @api_options
 def triggers_rm(id: str) -> None:
-    state = _state()
-    state.client.api("DELETE", f"/triggers/{quote(id)}")
-    if state.json:
-        state.output.json({"deleted": id})
-        return
-    state.output.success(f"removed trigger {id}")
+    _delete(f"/triggers/{quote(id)}", id, f"removed trigger {id}")
 
 
 # -- schedules ---------------------------------------------------------------------------------------
@@ -1073,12 +1063,7 @@ def schedules_disable(id: str) -> None:
 @click.argument("id")
 @api_options
 def schedules_rm(id: str) -> None:
-    state = _state()
-    state.client.api("DELETE", f"/schedules/{quote(id)}")
-    if state.json:
-        state.output.json({"deleted": id})
-        return
-    state.output.success(f"removed schedule {id}")
+    _delete(f"/schedules/{quote(id)}", id, f"removed schedule {id}")
 
 
 # -- dead letters ------------------------------------------------------------------------------------
@@ -1138,12 +1123,7 @@ def dlq_retry(id: str, version: int | None) -> None:
 @click.argument("id")
 @api_options
 def dlq_rm(id: str) -> None:
-    state = _state()
-    state.client.api("DELETE", f"/dead-letters/{quote(id)}")
-    if state.json:
-        state.output.json({"deleted": id})
-        return
-    state.output.success(f"discarded dead letter {id}")
+    _delete(f"/dead-letters/{quote(id)}", id, f"discarded dead letter {id}")
 
 
 # -- entry point ------------------------------------------------------------------------------------
