@@ -371,6 +371,10 @@ def in_i64(calc, r):
                              P.Compare(C(INT_MIN), [P.LtE(), P.LtE()], [N(r), C(INT_MAX)])])
 
 
+def _is_tmp(x):
+    return isinstance(x, P.Name) and x.id.startswith("_t") and x.id[2:].isdigit()
+
+
 def locate(node, pos):
     line, col = (pos[0], pos[1]) if pos is not None and pos[0] else (1, 0)
     for n in P.walk(node):
@@ -833,18 +837,24 @@ class Compiler:
                 vi = f.declare(p, f.key(fd, p), ty=ptys[k], rng=self.srange_expr_hint(x))
                 if vi.shared:
                     body.append(assign(vi.py, call("_Shared", x)))
+                elif _is_tmp(x):
+                    vi.py = x.id  # the argument's temporary is the parameter (no copy)
                 else:
                     body.append(assign(vi.py, x))
             bs, val = self.block_value(f, fd.body, True)
-            t = f.tmp()
-            body += bs + [assign(t, val)]
+            if _is_tmp(val):  # a temporary written only by this call site
+                t = val.id
+                body += bs
+            else:
+                t = f.tmp()
+                body += bs + [assign(t, val)]
         finally:
             f.doff -= 1
             (f.scopes, f.loops, f.catches, f.trips, f.facts, f.fkey, f.kind, f.variant, f.push_ok, f.tail) = saved
         line, col = (e.pos[0], e.pos[1]) if e.pos is not None else (0, 0)
         handler = P.ExceptHandler(N("_E"), "_e", [P.Raise(call("_wrapat", N("_e"), C(fd.name), C(line), C(col)),
                                                             None)])
-        out.append(P.Try(body, [handler], [], []))
+        out.append(P.Try(body or [P.Pass()], [handler], [], []))
         return out, N(t)
 
     @staticmethod
