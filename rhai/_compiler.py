@@ -826,7 +826,9 @@ class Compiler:
         # (located like the check at the start of the function)
         out.append(locate(P.If(P.Compare(N("_d"), [P.Gt()], [self.maxd(f.doff + 1)]),
                                [P.Raise(call("_so"), None)], []), fd.pos))
-        out.append(locate(P.Expr(call("next", N("_T"))), fd.pos))
+        # no tick: an inlined call is charged with the frame it is inlined into (that frame
+        # ticks on entry and holds a bounded number of inlined calls, so recursion still
+        # ticks at least once per Python frame)
         saved = (f.scopes, f.loops, f.catches, f.trips, f.facts, f.fkey, f.kind, f.variant, f.push_ok, f.tail)
         f.scopes, f.loops, f.catches, f.trips, f.facts, f.fkey, f.kind, f.variant, f.push_ok = \
             [{}], [], [], [], {}, None, "fn", "g", {}

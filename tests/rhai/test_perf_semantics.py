@@ -350,3 +350,31 @@ def test_pure_index_expressions():
         "abbccaabbcca"
     e = error_of('let w = ["a", "b"]; let s = ""; for i in 0..6 { s += w[i % 3]; } s')
     assert e.kind == "ErrorArrayBounds" and e.fields["index"] == 2
+
+
+def test_fib_like_recursion_keeps_overflow_depth_and_op_limits():
+    fib = "fn fib(n) { if n < 2 { n } else { fib(n - 1) + fib(n - 2) } } "
+    assert run(fib + "fib(20)") == 6765
+    # fib-shaped recursion whose sums leave i64 (fib(93) itself would take too long)
+    big = "fn g(n) { if n < 2 { 4611686018427387904 } else { g(n - 1) + g(n - 2) } } "
+    assert _inner(error_of(big + "g(3)")).kind == "ErrorArithmetic"
+    assert _inner(error_of(big + "g(6)")).kind == "ErrorArithmetic"
+    neg = "fn h(n) { if n < 2 { -4611686018427387905 } else { h(n - 1) + h(n - 2) } } "
+    assert _inner(error_of(neg + "h(4)")).kind == "ErrorArithmetic"
+    assert _inner(error_of(big + "g(3)")).kind == "ErrorArithmetic"
+    # the error is wrapped in the calls it passed through
+    assert error_of(big + "g(5)").kind == "ErrorInFunctionCall"
+    # runaway and exponential recursion stop promptly
+    e = error_of("fn f(n) { if n == 0 { 0 } else { f(n - 1) + f(n - 1) } } f(40)", set_max_operations=10_000)
+    assert _inner(e).kind == "ErrorTooManyOperations"
+    e = error_of(fib + "fib(35)", set_max_operations=5_000)
+    assert _inner(e).kind == "ErrorTooManyOperations"
+    e = error_of("fn f() { f() } f()", set_max_call_levels=1000)
+    assert _inner(e).kind == "ErrorStackOverflow"
+    e = error_of("fn f(n) { f(n + 1) + f(n + 1) } f(0)", set_max_call_levels=30)
+    assert _inner(e).kind == "ErrorStackOverflow"
+    # the depth limit is exact for inlined calls too
+    src = "fn f(n) { if n == 0 { 0 } else { f(n - 1) + 1 } } f(%d)"
+    assert run(src % 9, set_max_call_levels=10) == 9
+    assert _inner(error_of(src % 10, set_max_call_levels=10)).kind == "ErrorStackOverflow"
+    assert run(src % 10, set_max_call_levels=11) == 10
