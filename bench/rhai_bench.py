@@ -1,4 +1,4 @@
-"""Rhai engine vs hand-written CPython on five workloads.
+"""Rhai engine vs hand-written CPython on six workloads.
 
 Run: python bench/rhai_bench.py   (engine runs with limits ON: op counting,
 call-depth, expression-depth, string/array/map size limits, wall-clock limit).
@@ -6,6 +6,7 @@ call-depth, expression-depth, string/array/map size limits, wall-clock limit).
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
@@ -151,12 +152,87 @@ def py_strmap():
     return len(out)
 
 
+CSV = """
+let lines = [];
+let names = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"];
+let cities = ["paris", "berlin", "rome", "madrid", "oslo"];
+for i in 0..3000 {
+    lines.push(names[i % 8] + "," + cities[i % 5] + "," + (i * 7 % 100) + "," + (i % 3 == 0));
+}
+let csv = "";
+for l in lines { csv += l; csv += "\\n"; }
+let rows = csv.split("\\n").filter(|l| l != "").map(|l| {
+    let f = l.split(",");
+    #{ name: f[0], city: f[1], score: parse_int(f[2]), active: f[3] == "true" }
+});
+let active = rows.filter(|r| r.active && r.score >= 10);
+let totals = #{};
+for r in active {
+    let k = r.city;
+    if k in totals { totals[k] += r.score; } else { totals[k] = r.score; }
+}
+let keys = totals.keys();
+keys.sort();
+let out = [];
+for k in keys {
+    let label = k.to_upper();
+    label.pad(8, '.');
+    out.push(label + ":" + totals[k]);
+}
+let best = active.map(|r| r.score).reduce(|s, x| if x > s { x } else { s }, 0);
+let tagged = rows.filter(|r| r.name.contains("a")).map(|r| r.name.sub_string(0, 3) + "@" + r.city.index_of("r"));
+tagged.sort();
+let report = out.reduce(|s, x| s + x + ";", "");
+report.len() + best + tagged.len() + tagged[0].len() + tagged[tagged.len() - 1].len()
+"""
+
+
+def py_csv():
+    lines = []
+    names = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"]
+    cities = ["paris", "berlin", "rome", "madrid", "oslo"]
+    for i in range(0, 3000):
+        lines.append(names[i % 8] + "," + cities[i % 5] + "," + str(i * 7 % 100) + ","
+                     + ("true" if i % 3 == 0 else "false"))
+    csv = ""
+    for l in lines:
+        csv += l
+        csv += "\\n"
+
+    def row(l):
+        f = l.split(",")
+        return {"name": f[0], "city": f[1], "score": int(f[2]), "active": f[3] == "true"}
+    rows = list(map(row, filter(lambda l: l != "", csv.split("\\n"))))
+    active = list(filter(lambda r: r["active"] and r["score"] >= 10, rows))
+    totals = {}
+    for r in active:
+        k = r["city"]
+        if k in totals:
+            totals[k] += r["score"]
+        else:
+            totals[k] = r["score"]
+    keys = list(totals.keys())
+    keys.sort()
+    out = []
+    for k in keys:
+        label = k.upper()
+        label = label.ljust(8, ".")
+        out.append(label + ":" + str(totals[k]))
+    best = functools.reduce(lambda s, x: x if x > s else s, map(lambda r: r["score"], active), 0)
+    tagged = list(map(lambda r: r["name"][0:3] + "@" + str(r["city"].find("r")),
+                      filter(lambda r: "a" in r["name"], rows)))
+    tagged.sort()
+    report = functools.reduce(lambda s, x: s + x + ";", out, "")
+    return len(report) + best + len(tagged) + len(tagged[0]) + len(tagged[len(tagged) - 1])
+
+
 WORKLOADS = [
     ("fib(25)", FIB, py_fib),
     ("loop 1e6", LOOP, py_loop),
     ("sieve 1e6", SIEVE, py_sieve),
     ("matmul 50", MATRIX, py_matrix),
     ("string/map", STRMAP, py_strmap),
+    ("csv/stdlib", CSV, py_csv),
 ]
 
 
