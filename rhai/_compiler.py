@@ -24,6 +24,8 @@ _BOOL_OPS = frozenset(_CMP) | {"in"}
 _GUARD = {"int": "int", "str": "str", "bool": "bool", "float": "float", "map": "dict", "list": "list"}
 _NONMUT = frozenset(("len", "is_empty", "contains", "index_of", "type_of", "keys", "values", "to_string",
                      "to_debug", "get", "is_shared"))
+_RO_METHODS = _NONMUT | {"sub_string", "to_upper", "to_lower", "starts_with", "ends_with", "split", "chars",
+                          "to_int", "to_float", "parse_int", "parse_float", "abs", "sign"}
 SPECIAL_CALLS = frozenset(("Fn", "call", "curry", "type_of", "print", "debug", "is_def_fn", "is_def_var",
                            "is_shared", "eval"))
 
@@ -373,6 +375,29 @@ def in_i64(calc, r):
 
 def _is_tmp(x):
     return isinstance(x, P.Name) and x.id.startswith("_t") and x.id[2:].isdigit()
+
+
+def _prop_reads_only(node, name, safe_method):
+    """Is every use of the variable ``name`` in ``node`` a property read ``name.p``
+    (not assigned, no possibly mutating method on it or on its properties, not used by
+    a nested closure)? Then a callback may receive a map of immutable values uncopied."""
+    if isinstance(node, A.Var):
+        return node.name != name
+    if isinstance(node, A.Closure):
+        return not mentions(node, name)
+    if isinstance(node, A.Let) and node.name == name:
+        return False
+    if isinstance(node, A.Assign) and _root_name(node.target) == name:
+        return False
+    if isinstance(node, A.Prop) and isinstance(node.obj, A.Var) and node.obj.name == name:
+        return True
+    if isinstance(node, A.MethodCall) and _root_name(node.obj) == name and not safe_method(node.name):
+        return False
+    if isinstance(node, A.Node):
+        return all(_prop_reads_only(getattr(node, fl, None), name, safe_method) for fl in node.fields)
+    if isinstance(node, (list, tuple)):
+        return all(_prop_reads_only(x, name, safe_method) for x in node)
+    return True
 
 
 def locate(node, pos):
@@ -1923,6 +1948,15 @@ class Compiler:
         out.append(P.If(typeis(N(t), "_WB"), lv(attr(N(t), "this")) + [assign(t, attr(N(t), "r"))], []))
         return out, N(t)
 
+    def safe_method(self, name):
+        """A method that never changes its receiver (no by-ref/impure native, no script fn)."""
+        reg = self.registry
+        while reg is not None:
+            if name in reg.byref_names or name in reg.impure_names:
+                return False
+            reg = getattr(reg, "parent", None)
+        return name in _RO_METHODS and not any(k[0] == name for k in self.prog.fns)
+
     def e_Closure(self, f, e):
         g = Fn(self, "closure", parent=f)
         params = []
@@ -1941,6 +1975,9 @@ class Compiler:
         fname = "anon$%016x" % (hash((e.pos[0], e.pos[1], self.nanon)) & 0xFFFFFFFFFFFFFFFF)
         fdef = self.fn_wrapper(g, pyname, cap_params + params, body, fname, e.pos)
         self.defs.append(fdef)
+        ro = tuple(_prop_reads_only(e.body, p, self.safe_method) for p in e.params)
+        if any(ro):  # parameters a callback may receive uncopied (see _builtins._util.arg_copier)
+            self.defs.append(locate(P.Assign([P.Attribute(N(pyname), "_ro", P.Store())], C(ro)), e.pos))
         cells = [N(outer.py) for outer, _ in g.captures]
         return [], call("_mkclosure", N(pyname), C(fname), C(len(cells)), *cells)
 

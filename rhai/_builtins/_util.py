@@ -4,7 +4,7 @@ checks and the callback calling conventions."""
 from __future__ import annotations
 
 from .._errors import err
-from .._runtime import UNB, WB, fn_not_found
+from .._runtime import _IMM, UNB, WB, cp, fn_not_found
 from .._values import FnPtr
 
 # Natives whose work is proportional to their input charge one operation per
@@ -137,3 +137,24 @@ def _bad(name, curry):
     def bad(*a):
         raise fn_not_found(name, curry + a)
     return bad
+
+
+def _cp_ro(x):
+    """cp for a callback parameter the callback only reads properties of: a map whose
+    values are all immutable is passed as is (nothing can reach it to change it)."""
+    if type(x) is dict and _IMM.issuperset(map(type, x.values())):
+        return x
+    return cp(x)
+
+
+def arg_copier(fp, pos, nargs):
+    """The copy function for argument ``pos`` (of ``nargs``) of a callback: ``cp``, or
+    ``_cp_ro`` for a closure parameter marked read-only by the compiler (``_ro``)."""
+    fn = getattr(fp, "fn", None)
+    ro = getattr(fn, "_ro", None)
+    if ro is None:
+        return cp
+    k = fn.__code__.co_argcount - 2 - len(fp.curry)
+    if k < nargs or k > len(ro) or pos >= k or not ro[pos]:
+        return cp
+    return _cp_ro

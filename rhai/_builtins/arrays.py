@@ -8,7 +8,7 @@ from .._errors import EvalAltResult, UNCATCHABLE, err
 from .._registry import ANY
 from .._runtime import UNB, WB, cp, eq
 from .._values import Char, FnPtr, Range, type_of
-from ._util import as_fp, caller, charge, fparity, norm_start, range_start_len, want_arr
+from ._util import arg_copier, as_fp, caller, charge, fparity, norm_start, range_start_len, want_arr
 
 L = list
 I = int
@@ -296,20 +296,23 @@ def dedup(ctx, d, a, fp=None):
 def map_(ctx, d, a, fp):
     charge(ctx, len(a))
     f = caller(ctx, d, fp, 1, 1)
-    return [f(cp(x), i) for i, x in enumerate(list(a))]
+    c = arg_copier(fp, 0, 1)
+    return [f(c(x), i) for i, x in enumerate(list(a))]
 
 
 def filter_(ctx, d, a, fp):
     charge(ctx, len(a))
     f = caller(ctx, d, fp, 1, 1)
-    return [cp(x) for i, x in enumerate(list(a)) if f(cp(x), i) is True]
+    c = arg_copier(fp, 0, 1)
+    return [cp(x) for i, x in enumerate(list(a)) if f(c(x), i) is True]
 
 
 def some(ctx, d, a, fp):
     charge(ctx, len(a))
     f = caller(ctx, d, fp, 1, 1)
+    c = arg_copier(fp, 0, 1)
     for i, x in enumerate(list(a)):
-        if f(cp(x), i) is True:
+        if f(c(x), i) is True:
             return True
     return False
 
@@ -317,8 +320,9 @@ def some(ctx, d, a, fp):
 def all_(ctx, d, a, fp):
     charge(ctx, len(a))
     f = caller(ctx, d, fp, 1, 1)
+    c = arg_copier(fp, 0, 1)
     for i, x in enumerate(list(a)):
-        if f(cp(x), i) is not True:
+        if f(c(x), i) is not True:
             return False
     return True
 

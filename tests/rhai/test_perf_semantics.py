@@ -378,3 +378,16 @@ def test_fib_like_recursion_keeps_overflow_depth_and_op_limits():
     assert run(src % 9, set_max_call_levels=10) == 9
     assert _inner(error_of(src % 10, set_max_call_levels=10)).kind == "ErrorStackOverflow"
     assert run(src % 10, set_max_call_levels=11) == 10
+
+
+def test_read_only_callback_parameters_keep_value_semantics():
+    base = 'let a = [#{n: 1, s: "ab", t: [1]}, #{n: 2, s: "b", t: [2]}]; '
+    assert run(base + 'let b = a.filter(|r| r.n == 1); b[0].n = 9; a[0].n') == 1
+    assert run(base + 'let b = a.map(|r| r.t); b[0].push(5); a[0].t.len()') == 1
+    assert run(base + 'a.filter(|r| { r.n = 5; true }); a[0].n') == 1
+    assert run(base + 'a.map(|r| r.t.push(3)); a[0].t.len()') == 1
+    assert run(base + 'a.map(|r| { let x = r; x.n = 7; x.n }); a[0].n') == 1
+    assert run(base + 'a.filter(|r| r.s.contains("a")).len()') == 1
+    assert run(base + 'a.some(|r| r.s.sub_string(0, 1) == "b")') is True
+    assert run(base + 'a.all(|r| r.n > 0)') is True
+    assert run('let a = [#{n: 1}]; a.map(|r| r.n + 1)') == [2]
