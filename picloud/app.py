@@ -55,6 +55,11 @@ from picloud.store.service import Store, open_store
 
 log = logging.getLogger("picloud")
 
+
+def announce_line(text: str) -> None:
+    """Tell the operator something, now: stdout is block-buffered when it is not a terminal."""
+    print(text, flush=True)
+
 API_PREFIX = "/_picloud/api/v1/"
 
 
@@ -137,9 +142,9 @@ def node_id_for(settings: Settings) -> str:
 class Node:
     """The components of one all-in-one process, built as their children start."""
 
-    def __init__(self, settings: Settings, *, announce=print):
+    def __init__(self, settings: Settings, *, announce=None):
         self.settings = settings
-        self.announce = announce
+        self.announce = announce or announce_line
         workers = settings.executor_workers or max(2, 2 * (os.cpu_count() or 1))
         self.pool = ExecutorPool(size=workers, queue=settings.executor_queue)
         self.metrics = Metrics(self.pool)  # fed by picloud.shared.observe (docs/observability.md)
@@ -255,8 +260,9 @@ class Node:
                               task_status=task_status)
 
 
-async def serve(settings: Settings, *, announce=print) -> None:
+async def serve(settings: Settings, *, announce=None) -> None:
     """Run PiCloud until SIGINT/SIGTERM, then shut down gracefully."""
+    announce = announce or announce_line
     node = Node(settings, announce=announce)
     root = node.supervisor()
     async with trio.open_nursery() as nursery:
