@@ -54,12 +54,7 @@ def test_health_and_api_through_caddy(server):
     assert "caddy" in reply.headers.get("via", "").lower() or reply.headers.get("server", "") == "Caddy"
     assert server.client.api("GET", "/routes").status == 200
     assert Client(f"http://127.0.0.1:{server.caddy_port}", token="").api("GET", "/routes").status == 401
-    # Announced right after the last child (Caddy) is ready, so poll briefly.
-    expected = f"Caddy serving http://127.0.0.1:{server.caddy_port}"
-    deadline = time.monotonic() + 10
-    while expected not in server.serve.output() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert expected in server.serve.output()
+    server.serve.wait_for_output(f"Caddy serving http://127.0.0.1:{server.caddy_port}")
 
 
 def test_sync_call(server):

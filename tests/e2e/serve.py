@@ -44,6 +44,15 @@ class ServeProcess:
         self._log.flush()
         return self.log_path.read_text()
 
+    def wait_for_output(self, text: str, timeout: float = 10.0) -> str:
+        """The output once it contains ``text`` (announcements follow readiness by a moment)."""
+        deadline = time.monotonic() + timeout
+        while text not in self.output() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        output = self.output()
+        assert text in output, output
+        return output
+
     def get(self, path: str) -> tuple[int, dict]:
         try:
             request = urllib.request.Request(self.base_url + path,

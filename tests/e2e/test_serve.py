@@ -29,8 +29,7 @@ def test_serve_on_embedded_defaults_answers_health_and_stops_cleanly(workdir, si
         status, body = serve.get("/_picloud/health")
         assert status == 200
         assert body["status"] == "ok" and body["database"] == "ok"
-        output = serve.output()
-        assert f"listening on http://127.0.0.1:{serve.port}" in output
+        output = serve.wait_for_output(f"listening on http://127.0.0.1:{serve.port}")
         assert str(workdir / "data") in output
         assert serve.get("/no/such/route")[0] == 404
 
