@@ -508,6 +508,15 @@ class Fn:
         return None
 
 
+def calln(generic, prefix, d, name, *xs):
+    """A native call through the cached dispatch helpers ``_cmN``/``_ctN`` (N = number
+    of arguments after the receiver/first, up to 3), else the generic helper."""
+    n = len(xs) - (prefix == "_cm")
+    if 0 <= n <= 3:
+        return call(f"{prefix}{n}", d, name, *xs)
+    return call(generic, d, name, *xs)
+
+
 class Compiler:
     def __init__(self, program, registry, strict=False, scope_names=(), max_variables=None,
                  max_array_size=0, max_string_size=0, max_map_size=0, max_call_levels=None):
@@ -1791,7 +1800,7 @@ class Compiler:
             elif not isinstance(first, (A.Const, A.ArrayLit, A.MapLit, A.Call, A.Binary)):
                 x0 = call("_cp", x0)
             xs = [x0] + rest
-        return stmts, call("_callt", self.depth(f), C(name), *xs)
+        return stmts, calln("_callt", "_ct", self.depth(f), C(name), *xs)
 
     def special_call(self, f, e):
         name = e.name
@@ -1823,7 +1832,7 @@ class Compiler:
             return stmts, call("_is_dyn_var", xs[0], C(f.kind == "main"))
         if name == "is_shared" and n == 1:
             return stmts, C(False)
-        return stmts, call("_callt", self.depth(f), C(name), *xs)
+        return stmts, calln("_callt", "_ct", self.depth(f), C(name), *xs)
 
     def e_MethodCall(self, f, e):
         if e.safe:
@@ -1935,7 +1944,7 @@ class Compiler:
             return stmts, ifexp(test, call(attr(o, "append"), x), call("_callm", d, C(name), o, x))
         if name == "len" and n == 0 and isinstance(o, P.Name):
             return stmts, ifexp(typeis(o, "list"), call("len", o), call("_callm", d, C(name), o))
-        r = call("_callm", d, C(name), o, *xs)
+        r = calln("_callm", "_cm", d, C(name), o, *xs) if len(xs) <= 3 else call("_callm", d, C(name), o, *xs)
         if name in self.registry.byref_names or (objnode is not None and isinstance(objnode, A.Var) is False and False):
             return self.with_wb(f, stmts, r, lv)
         return stmts, call("_strip", r) if lv is None and name in self.registry.byref_names else r

@@ -173,7 +173,147 @@ class RunCtx:
             _callfp=self.callfp, _callmfp=self.callmfp, _print=self.print_, _debug=self.debug_,
             _is_def_fn=self.is_def_fn, _is_dyn_var=self.is_dyn_var,
         )
+        g.update(self.make_dispatch())
         return g
+
+    def make_dispatch(self):
+        """Cached native dispatch for method calls ``o.f(a…)`` (``_cm0``…``_cm3``) and
+        function calls ``f(a…)`` (``_ct0``…``_ct3``).  Keyed by ``(name, type(arg)…)``, a
+        hit is one dict lookup + a direct call of the native; only natives that
+        ``invoke`` would call plainly are cached (not ``by_ref``, not host functions);
+        a non-pure one is wrapped with the size re-check ``invoke`` does.  A map
+        receiver holding a function pointer under the method's name takes the slow
+        path (``callm``), as do all misses.  Per run: a registry change during a run
+        is not seen by calls already cached."""
+        fast = {}  # key -> fn(*args)
+        fastc = {}  # key -> fn(ctx, d, *args)
+        seen = set()
+        ctx = self
+        resolve = self.reg.resolve
+        callm = self.callm
+        callt = self.callt
+        check_any = self.check_any
+        limits = bool(self.max_arr or self.max_map or self.max_str)
+
+        def learn(k, name, args):
+            seen.add(k)
+            nat = resolve(name, args)
+            if nat is None or nat.by_ref or nat.host:
+                return
+            fn = nat.fn
+            if nat.ctx:
+                if not nat.pure and limits:
+                    def fn(c, d, *a, _f=fn):
+                        r = _f(c, d, *a)
+                        if a:
+                            check_any(a[0])
+                        return r
+                fastc[k] = fn
+            else:
+                if not nat.pure and limits:
+                    def fn(*a, _f=fn):
+                        r = _f(*a)
+                        if a:
+                            check_any(a[0])
+                        return r
+                fast[k] = fn
+
+        def slow_m(k, d, name, o, *a):
+            if k not in seen:
+                learn(k, name, (o,) + a)
+            return callm(d, name, o, *a)
+
+        def slow_t(k, d, name, *a):
+            if k not in seen:
+                learn(k, name, a)
+            return callt(d, name, *a)
+
+        def cm0(d, name, o):
+            k = (name, type(o))
+            if type(o) is not dict or type(o.get(name)) is not FnPtr:
+                f = fast.get(k)
+                if f is not None:
+                    return f(o)
+                f = fastc.get(k)
+                if f is not None:
+                    return f(ctx, d, o)
+            return slow_m(k, d, name, o)
+
+        def cm1(d, name, o, a):
+            k = (name, type(o), type(a))
+            if type(o) is not dict or type(o.get(name)) is not FnPtr:
+                f = fast.get(k)
+                if f is not None:
+                    return f(o, a)
+                f = fastc.get(k)
+                if f is not None:
+                    return f(ctx, d, o, a)
+            return slow_m(k, d, name, o, a)
+
+        def cm2(d, name, o, a, b):
+            k = (name, type(o), type(a), type(b))
+            if type(o) is not dict or type(o.get(name)) is not FnPtr:
+                f = fast.get(k)
+                if f is not None:
+                    return f(o, a, b)
+                f = fastc.get(k)
+                if f is not None:
+                    return f(ctx, d, o, a, b)
+            return slow_m(k, d, name, o, a, b)
+
+        def cm3(d, name, o, a, b, c):
+            k = (name, type(o), type(a), type(b), type(c))
+            if type(o) is not dict or type(o.get(name)) is not FnPtr:
+                f = fast.get(k)
+                if f is not None:
+                    return f(o, a, b, c)
+                f = fastc.get(k)
+                if f is not None:
+                    return f(ctx, d, o, a, b, c)
+            return slow_m(k, d, name, o, a, b, c)
+
+        def ct0(d, name):
+            k = (name,)
+            f = fast.get(k)
+            if f is not None:
+                return f()
+            f = fastc.get(k)
+            if f is not None:
+                return f(ctx, d)
+            return slow_t(k, d, name)
+
+        def ct1(d, name, a):
+            k = (name, type(a))
+            f = fast.get(k)
+            if f is not None:
+                return f(a)
+            f = fastc.get(k)
+            if f is not None:
+                return f(ctx, d, a)
+            return slow_t(k, d, name, a)
+
+        def ct2(d, name, a, b):
+            k = (name, type(a), type(b))
+            f = fast.get(k)
+            if f is not None:
+                return f(a, b)
+            f = fastc.get(k)
+            if f is not None:
+                return f(ctx, d, a, b)
+            return slow_t(k, d, name, a, b)
+
+        def ct3(d, name, a, b, c):
+            k = (name, type(a), type(b), type(c))
+            f = fast.get(k)
+            if f is not None:
+                return f(a, b, c)
+            f = fastc.get(k)
+            if f is not None:
+                return f(ctx, d, a, b, c)
+            return slow_t(k, d, name, a, b, c)
+
+        return {"_cm0": cm0, "_cm1": cm1, "_cm2": cm2, "_cm3": cm3,
+                "_ct0": ct0, "_ct1": ct1, "_ct2": ct2, "_ct3": ct3}
 
     def make_ticker(self):
         eng = self.engine

@@ -1,0 +1,58 @@
+"""The cached native dispatch (``_cmN``/``_ctN``) must behave exactly like the
+generic ``callm``/``callt`` path, on first and repeated calls."""
+
+import pytest
+
+from .conftest import error_of, make_engine, run, same
+
+LOOP = "let r = []; for i in 0..3 {{ r.push({expr}); }} r"
+
+CASES = [
+    # same site, changing receiver / argument types
+    ('let xs = ["ab", [1, 2], "xyz"]; let r = []; for x in xs { r.push(x.len()) } r', [2, 2, 3]),
+    ('let xs = ["abc", "hello"]; let r = []; for x in xs { r.push(x.index_of("l")) } r', [-1, 2]),
+    ('let r = []; for x in ["a,b", "c"] { r.push(x.split(",").len()) } r', [2, 1]),
+    ('let r = []; for x in ["12", "7"] { r.push(parse_int(x) + 1) } r', [13, 8]),
+    # a map property holding a function pointer wins over the native of that name
+    ('let r = []; for m in [#{a: 1}, #{len: |x| x * 10}, #{b: 2}] { r.push(m.len(1)) } r', None),
+    ('let m = #{a: 1, b: 2}; let r = []; for i in 0..2 { r.push(m.len()) } m.len = || 7; r.push(m.len()); r',
+     [2, 2, 7]),
+    # write-back natives keep working (not cached)
+    ('let r = []; for x in ["  a ", " b"] { let y = x; y.trim(); r.push(y) } r', ["a", "b"]),
+    # ctx natives (callbacks)
+    ('let r = []; for i in 0..3 { r.push([1, 2, 3].map(|x| x + i)) } r', [[1, 2, 3], [2, 3, 4], [3, 4, 5]]),
+    ('let r = []; for i in 0..3 { r.push([3, 1, 2].reduce(|s, x| s + x * i, 0)) } r', [0, 6, 12]),
+]
+
+
+@pytest.mark.parametrize("script,want", CASES)
+def test_dispatch(script, want):
+    if want is None:
+        e = error_of(script)
+        assert e.kind == "ErrorFunctionNotFound"
+        return
+    for _ in range(2):
+        assert same(run(script), want)
+
+
+def test_nonpure_cached_still_checks_sizes():
+    e = error_of("let a = [[1, 2, 3]]; for i in 0..10 { let b = a; b.append([1, 2, 3]); a = b; } a.len()",
+                 set_max_array_size=8)
+    assert e.kind == "ErrorDataTooLarge"
+
+
+def test_host_function_errors_still_wrapped():
+    e = make_engine()
+    e.register_fn("boom", lambda x: 1 // 0)
+    for _ in range(2):
+        with pytest.raises(Exception) as ei:
+            e.eval("let r = 0; for i in 0..3 { r += boom(i) } r")
+        assert getattr(ei.value, "kind", None) == "ErrorRuntime"
+
+
+def test_registered_after_first_run_is_seen():
+    e = make_engine()
+    ast = e.compile('let r = 0; for i in 0..3 { r = "x".to_upper() } r')
+    assert e.eval_ast(ast) == "X"
+    e.register_fn("to_upper", lambda s: "host", types=(str,))
+    assert e.eval_ast(ast) == "host"
