@@ -1177,8 +1177,20 @@ class Compiler:
                 tv = f.tmp()
                 vs = vs + [assign(tv, ve)]
                 ve = N(tv)
-            return vs + [writer(self.binop_expr(f, bop, cur, ve, inplace=True, ta=ta, tb=self.stype(f, s.value),
-                                                ra=ra, rb=self.srange(f, s.value)))]
+            full = writer(self.binop_expr(f, bop, cur, ve, inplace=True, ta=ta, tb=self.stype(f, s.value),
+                                          ra=ra, rb=self.srange(f, s.value)))
+            if bop == "+" and ta == "str" and self.stype(f, s.value) == "str" and isinstance(cur, P.Name) and \
+                    isinstance(full, P.Assign) and isinstance(full.targets[0], P.Name) and \
+                    full.targets[0].id == cur.id and simple(ve):
+                # s += t on a plain local string: Python's in-place concatenation (no copy of
+                # s while nothing else references it), the size test done before
+                aug = P.AugAssign(S(cur.id), P.Add(), ve)
+                if not self.max_string_size:
+                    return vs + [aug]
+                lim = P.Compare(P.BinOp(call("len", cur), P.Add(), call("len", ve)), [P.LtE()],
+                                [C(self.max_string_size // 4)])
+                return vs + [P.If(lim, [aug], [full])]
+            return vs + [full]
         # index / property chain
         root, steps = self.flatten(t)
         rootty = None

@@ -56,3 +56,19 @@ def test_registered_after_first_run_is_seen():
     assert e.eval_ast(ast) == "X"
     e.register_fn("to_upper", lambda s: "host", types=(str,))
     assert e.eval_ast(ast) == "host"
+
+
+@pytest.mark.parametrize("script,want", [
+    ('let s = ""; for w in ["a", "bc", "d"] { s += w; s += ","; } s', "a,bc,d,"),
+    ('let s = "x"; let t = s; s += "y"; t + s', "xxy"),
+    ('let s = "x"; let a = [s]; s += "y"; a[0] + s', "xxy"),
+    ('let s = "é"; for i in 0..2 { s += "é"; } s', "ééé"),
+])
+def test_inplace_string_append(script, want):
+    assert run(script) == want
+    assert run(script, set_max_string_size=100) == want
+
+
+def test_inplace_string_append_limit():
+    e = error_of('let s = "é"; for i in 0..6 { s += "é"; } s', set_max_string_size=10)
+    assert e.kind == "ErrorDataTooLarge"
