@@ -133,6 +133,19 @@ def caller(ctx, d, fp, nargs, extra=0, this_first=True):
     return lambda *a: fn(d1, UNB, *a[:k])
 
 
+def direct(ctx, fp, k):
+    """The compiled script function of callback ``fp`` when it takes exactly ``k``
+    parameters and has no curried arguments -- the choice ``caller`` makes when ``k``
+    is its preferred arity -- to be called as ``fn(d + 1, UNB, *args)`` without a
+    wrapper; else None."""
+    if type(fp) is not FnPtr or fp.curry:
+        return None
+    fn = fp.fn
+    if fn is None:
+        return ctx.fns.get((fp.name, k))
+    return fn if fn.__code__.co_argcount - 2 == k else None
+
+
 def _bad(name, curry):
     def bad(*a):
         raise fn_not_found(name, curry + a)

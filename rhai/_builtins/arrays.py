@@ -6,9 +6,9 @@ import functools
 
 from .._errors import EvalAltResult, UNCATCHABLE, err
 from .._registry import ANY
-from .._runtime import UNB, WB, cp, eq
+from .._runtime import _IMM, UNB, WB, cp, eq
 from .._values import Char, FnPtr, Range, type_of
-from ._util import arg_copier, as_fp, caller, charge, fparity, norm_start, range_start_len, want_arr
+from ._util import arg_copier, as_fp, caller, charge, direct, fparity, norm_start, range_start_len, want_arr
 
 L = list
 I = int
@@ -295,15 +295,24 @@ def dedup(ctx, d, a, fp=None):
 
 def map_(ctx, d, a, fp):
     charge(ctx, len(a))
-    f = caller(ctx, d, fp, 1, 1)
     c = arg_copier(fp, 0, 1)
+    fn = direct(ctx, fp, 1)
+    if fn is not None:
+        d1 = d + 1
+        return [fn(d1, UNB, x if type(x) in _IMM else c(x)) for x in list(a)]
+    f = caller(ctx, d, fp, 1, 1)
     return [f(c(x), i) for i, x in enumerate(list(a))]
 
 
 def filter_(ctx, d, a, fp):
     charge(ctx, len(a))
-    f = caller(ctx, d, fp, 1, 1)
     c = arg_copier(fp, 0, 1)
+    fn = direct(ctx, fp, 1)
+    if fn is not None:
+        d1 = d + 1
+        return [x if type(x) in _IMM else cp(x) for x in list(a)
+                if fn(d1, UNB, x if type(x) in _IMM else c(x)) is True]
+    f = caller(ctx, d, fp, 1, 1)
     return [cp(x) for i, x in enumerate(list(a)) if f(c(x), i) is True]
 
 
@@ -400,8 +409,14 @@ def _reducer(ctx, d, fp):
 
 def reduce(ctx, d, a, fp, init=None):
     charge(ctx, len(a))
-    f = _reducer(ctx, d, fp)
     acc = init
+    fn = direct(ctx, fp, 2)
+    if fn is not None:
+        d1 = d + 1
+        for x in list(a):
+            acc = fn(d1, UNB, acc, x if type(x) in _IMM else cp(x))
+        return acc
+    f = _reducer(ctx, d, fp)
     for i, x in enumerate(list(a)):
         acc = f(acc, cp(x), i)
     return acc

@@ -72,3 +72,31 @@ def test_inplace_string_append(script, want):
 def test_inplace_string_append_limit():
     e = error_of('let s = "é"; for i in 0..6 { s += "é"; } s', set_max_string_size=10)
     assert e.kind == "ErrorDataTooLarge"
+
+
+@pytest.mark.parametrize("script,want", [
+    # callbacks called directly (closure / named function of the preferred arity)
+    ("[1, 2, 3].map(|x| x * 2)", [2, 4, 6]),
+    ("fn dbl(x) { x * 2 } [1, 2, 3].map(dbl)", [2, 4, 6]),
+    ("fn dbl(x) { x * 2 } [1, 2, 3].map(Fn(\"dbl\"))", [2, 4, 6]),
+    ("[1, 2, 3].map(|x, i| x * i)", [0, 2, 6]),
+    ("let k = 3; [1, 2].map(|x| x + k)", [4, 5]),
+    ("[1, 2, 3].filter(|x| x != 2)", [1, 3]),
+    ("let a = [[1], [2]]; let b = a.filter(|x| true); b[0].push(9); a[0].len()", 1),
+    ("let a = [[1], [2]]; let b = a.map(|x| { x.push(5); x }); a[0].len() * 10 + b[0].len()", 12),
+    ("let a = [#{v: 1}]; let b = a.filter(|m| m.v == 1); b[0].v = 7; a[0].v", 1),
+    ("[1, 2, 3].reduce(|s, x| s + x, 10)", 16),
+    ("[[1], [2, 3]].reduce(|s, x| { x.push(0); s + x.len() }, 0)", 5),
+    ("let a = [[1]]; a.reduce(|s, x| { x.push(0); s + x.len() }, 0); a[0].len()", 1),
+    ("fn add(s, x) { s + x } [1, 2, 3].reduce(add, 0)", 6),
+    ("[1, 2, 3].reduce(|s| s + this, 0)", 6),
+])
+def test_direct_callbacks(script, want):
+    assert same(run(script), want)
+
+
+def test_direct_callback_errors_and_depth():
+    e = error_of("[1, 2].map(|x| x / 0)")
+    assert e.kind == "ErrorInFunctionCall"
+    e = error_of("fn f(x) { [x].map(f) } f(1)", set_max_call_levels=10)
+    assert e.kind in ("ErrorStackOverflow", "ErrorInFunctionCall")
