@@ -41,6 +41,7 @@ from picloud.manager.dashboard import Dashboard, is_dashboard_path
 from picloud.manager.health import HealthEndpoint
 from picloud.manager.metrics import METRICS_PATH, Metrics
 from picloud.manager.openapi import OPENAPI_PATH, openapi_endpoint
+from picloud.manager.scheduler import Scheduler
 from picloud.orchestrator.dispatcher import Dispatcher, RetryPolicy
 from picloud.orchestrator.ingress import Ingress
 from picloud.orchestrator.routes import RouteTable
@@ -51,6 +52,7 @@ from picloud.store.janitor import Janitor, Retention
 from picloud.store.kv import PgKvReader
 from picloud.store.outbox import PgOutbox
 from picloud.store.recorder import Recorder
+from picloud.store.schedules import PgSchedules
 from picloud.store.service import Store, open_store
 
 log = logging.getLogger("picloud")
@@ -156,7 +158,7 @@ class Node:
         self.routes: RouteTable | None = None
         self.dispatcher: Dispatcher | None = None
         self.auth: Authenticator | None = None
-        self.http_port: int | None = None
+        self.scheduler: Scheduler | None = None
 
     def supervisor(self) -> Supervisor:
         timeout = self.settings.shutdown_timeout
@@ -226,9 +228,6 @@ class Node:
         await self.dispatcher.run(task_status=task_status)
 
     async def _run_scheduler(self, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
-        from picloud.manager.scheduler import Scheduler
-        from picloud.store.schedules import PgSchedules
-
         self.scheduler = Scheduler(PgSchedules(self.store.db), wake_dispatcher=self._wake_dispatcher,
                                    subscribe=self.store.listener.subscribe)
         await self.scheduler.run(task_status=task_status)
