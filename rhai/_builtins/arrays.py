@@ -8,7 +8,7 @@ from .._errors import EvalAltResult, UNCATCHABLE, err
 from .._registry import ANY
 from .._runtime import _IMM, UNB, WB, cp, eq
 from .._values import Char, FnPtr, Range, type_of
-from ._util import arg_copier, as_fp, caller, charge, direct, fparity, norm_start, range_start_len, want_arr
+from ._util import _cp_ro, arg_copier, as_fp, caller, charge, direct, fparity, norm_start, range_start_len, want_arr
 
 L = list
 I = int
@@ -299,6 +299,9 @@ def map_(ctx, d, a, fp):
     fn = direct(ctx, fp, 1)
     if fn is not None:
         d1 = d + 1
+        if c is _cp_ro:  # flat maps are passed uncopied (inlined _cp_ro)
+            return [fn(d1, UNB, x if type(x) in _IMM or (type(x) is dict and _IMM.issuperset(map(type, x.values())))
+                        else cp(x)) for x in list(a)]
         return [fn(d1, UNB, x if type(x) in _IMM else c(x)) for x in list(a)]
     f = caller(ctx, d, fp, 1, 1)
     return [f(c(x), i) for i, x in enumerate(list(a))]
@@ -310,8 +313,21 @@ def filter_(ctx, d, a, fp):
     fn = direct(ctx, fp, 1)
     if fn is not None:
         d1 = d + 1
-        return [x if type(x) in _IMM else cp(x) for x in list(a)
-                if fn(d1, UNB, x if type(x) in _IMM else c(x)) is True]
+        ro = c is _cp_ro
+        out = []
+        keep = out.append
+        for x in list(a):
+            t = type(x)
+            if t in _IMM:
+                if fn(d1, UNB, x) is True:
+                    keep(x)
+            elif t is dict and _IMM.issuperset(map(type, x.values())):
+                # a flat map: a shallow copy is a full copy; a read-only callback gets it as is
+                if fn(d1, UNB, x if ro else x.copy()) is True:
+                    keep(x.copy())
+            elif fn(d1, UNB, c(x)) is True:
+                keep(cp(x))
+        return out
     f = caller(ctx, d, fp, 1, 1)
     return [cp(x) for i, x in enumerate(list(a)) if f(c(x), i) is True]
 

@@ -100,3 +100,14 @@ def test_direct_callback_errors_and_depth():
     assert e.kind == "ErrorInFunctionCall"
     e = error_of("fn f(x) { [x].map(f) } f(1)", set_max_call_levels=10)
     assert e.kind in ("ErrorStackOverflow", "ErrorInFunctionCall")
+
+
+@pytest.mark.parametrize("script,want", [
+    ("let a = [#{v: 1, w: [1]}]; let b = a.filter(|m| m.v == 1); b[0].w.push(2); a[0].w.len()", 1),
+    ("let a = [#{v: 1}]; let b = a.filter(|m| { m.v = 5; true }); a[0].v * 10 + b[0].v", 11),
+    ("let a = [#{v: 1}, 3]; let b = a.map(|m| m); b[0].v = 4; a[0].v", 1),
+    ("let a = [#{v: [1]}]; let b = a.map(|m| m.v); b[0].push(4); a[0].v.len()", 1),
+    ("let a = [#{v: 1}, #{v: 2}]; a.filter(|m| m.v > 1).map(|m| m.v)", [2]),
+])
+def test_flat_map_elements(script, want):
+    assert same(run(script), want)
