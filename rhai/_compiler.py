@@ -1107,7 +1107,10 @@ class Compiler:
                 return P.Subscript(e, P.Slice(), P.Load())
             if isinstance(e, P.Name):
                 return ifexp(typeis(e, "int"), e, call("_cp", e))
-            return call("_cp", e)
+            # immutable values (the common case) need no call
+            t = f.tmp()
+            return ifexp(P.Compare(call("type", P.NamedExpr(S(t), e)), [P.In()], [N("_IMMT")]), N(t),
+                         call("_cp", N(t)))
         return e
 
     def try_stmt(self, f, s, result):
@@ -1440,6 +1443,20 @@ class Compiler:
             short = r_add(lens[0], lens[1])
             short = short is not None and (short == EMPTY or short[1] * 4 <= self.max_string_size)
             return self.str_add_typed(f, a, b, ta, tb, call("_iadd" if inplace else "_add", a, b), short)
+        sa = isinstance(a, P.Constant) and type(a.value) is str
+        sb = isinstance(b, P.Constant) and type(b.value) is str
+        if op in ("==", "!=") and sa != sb:
+            # comparison with a string constant: plain str comparison for a str operand
+            other, oty = (b, tb) if sa else (a, ta)
+            if oty == "str":
+                return P.Compare(a, [_CMP[op]()], [b])
+            if simple(other):
+                test, ref = typeis(other, "str"), other
+            else:
+                t = f.tmp()
+                test, ref = typeis(P.NamedExpr(S(t), other), "str"), N(t)
+            x, y = (a, ref) if sa else (ref, b)
+            return ifexp(test, P.Compare(x, [_CMP[op]()], [y]), call(_CMP_HELPER[op], x, y))
         if not simple(a) or not simple(b):
             n1, n2 = f.tmp(), f.tmp()
             wa = a if simple(a) else P.NamedExpr(S(n1), a)

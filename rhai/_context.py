@@ -22,7 +22,7 @@ _BASE = {
     "_eq": R.eq, "_ne": R.ne, "_lt": R.lt, "_le": R.le, "_gt": R.gt, "_ge": R.ge,
     "_neg": R.neg, "_pos": R.pos, "_not": R.lnot, "_cond": R.cond, "_cp": R.cp,
     "_contains": R.contains, "_range": R.mkrange, "_idx": R.idx, "_iter": R.iterate,
-    "_throw": R.throw_error, "_type_of": type_of, "_Char": Char,
+    "_throw": R.throw_error, "_type_of": type_of, "_Char": Char, "_IMMT": R._IMM,
 }
 
 TICK_CHUNK = 1024

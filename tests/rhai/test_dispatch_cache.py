@@ -111,3 +111,16 @@ def test_direct_callback_errors_and_depth():
 ])
 def test_flat_map_elements(script, want):
     assert same(run(script), want)
+
+
+@pytest.mark.parametrize("script,want", [
+    ('let r = []; for x in ["a", \'a\', 1, (), "b"] { r.push(x == "a"); r.push("a" != x) } r',
+     [True, False, True, False, False, True, False, True, False, True]),
+    ('let a = ["x", [1]]; (a[0] == "x") && ("y" != a[0])', True),
+    ('let f = "a,b".split(","); f[0] == "a" && f[1] != "a"', True),
+    # copies of values read from elements / properties keep value semantics
+    ("let a = [[1], 2]; let m = #{x: a[0], y: a[1]}; m.x.push(5); a[0].len() * 10 + m.x.len()", 12),
+    ('let a = ["s", #{k: [1]}]; let b = a[1].k; b.push(2); a[1].k.len()', 1),
+])
+def test_str_compare_and_copies(script, want):
+    assert same(run(script), want)
