@@ -508,13 +508,32 @@ class Fn:
         return None
 
 
-def calln(generic, prefix, d, name, *xs):
+_CONST_TYPES = {str: "str", int: "int", float: "float", bool: "bool", type(None): None}
+
+
+def calln(generic, prefix, d, name, *xs, tmp=None):
     """A native call through the cached dispatch helpers ``_cmN``/``_ctN`` (N = number
-    of arguments after the receiver/first, up to 3), else the generic helper."""
+    of arguments after the receiver/first, up to 3), else the generic helper.  With
+    simple arguments and ``tmp`` (a temporary-name factory) the call site looks up the
+    plain-native table ``_FM`` itself: ``f(*xs) if (f := _FM.get((name, type(x)…)))
+    is not None else _cmN(…)``."""
     n = len(xs) - (prefix == "_cm")
-    if 0 <= n <= 3:
-        return call(f"{prefix}{n}", d, name, *xs)
-    return call(generic, d, name, *xs)
+    if not 0 <= n <= 3:
+        return call(generic, d, name, *xs)
+    slow = call(f"{prefix}{n}", d, name, *xs)
+    if tmp is None or not xs or not all(simple(x) for x in xs) or \
+            any(isinstance(x, P.Constant) and type(x.value) not in _CONST_TYPES for x in xs):
+        return slow
+    key = [name]
+    for x in xs:
+        if isinstance(x, P.Constant):
+            tn = _CONST_TYPES[type(x.value)]
+            key.append(call("type", C(None)) if tn is None else N(tn))
+        else:
+            key.append(call("type", x))
+    t = tmp()
+    look = P.NamedExpr(S(t), call(attr(N("_FM"), "get"), P.Tuple(key, P.Load())))
+    return ifexp(P.Compare(look, [P.IsNot()], [C(None)]), call(N(t), *xs), slow)
 
 
 class Compiler:
@@ -1829,7 +1848,7 @@ class Compiler:
             elif not isinstance(first, (A.Const, A.ArrayLit, A.MapLit, A.Call, A.Binary)):
                 x0 = call("_cp", x0)
             xs = [x0] + rest
-        return stmts, calln("_callt", "_ct", self.depth(f), C(name), *xs)
+        return stmts, calln("_callt", "_ct", self.depth(f), C(name), *xs, tmp=f.tmp)
 
     def special_call(self, f, e):
         name = e.name
@@ -1861,7 +1880,7 @@ class Compiler:
             return stmts, call("_is_dyn_var", xs[0], C(f.kind == "main"))
         if name == "is_shared" and n == 1:
             return stmts, C(False)
-        return stmts, calln("_callt", "_ct", self.depth(f), C(name), *xs)
+        return stmts, calln("_callt", "_ct", self.depth(f), C(name), *xs, tmp=f.tmp)
 
     def e_MethodCall(self, f, e):
         if e.safe:
@@ -1973,7 +1992,7 @@ class Compiler:
             return stmts, ifexp(test, call(attr(o, "append"), x), call("_callm", d, C(name), o, x))
         if name == "len" and n == 0 and isinstance(o, P.Name):
             return stmts, ifexp(typeis(o, "list"), call("len", o), call("_callm", d, C(name), o))
-        r = calln("_callm", "_cm", d, C(name), o, *xs) if len(xs) <= 3 else call("_callm", d, C(name), o, *xs)
+        r = calln("_callm", "_cm", d, C(name), o, *xs, tmp=f.tmp)
         if name in self.registry.byref_names or (objnode is not None and isinstance(objnode, A.Var) is False and False):
             return self.with_wb(f, stmts, r, lv)
         return stmts, call("_strip", r) if lv is None and name in self.registry.byref_names else r

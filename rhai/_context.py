@@ -186,6 +186,7 @@ class RunCtx:
         path (``callm``), as do all misses.  Per run: a registry change during a run
         is not seen by calls already cached."""
         fast = {}  # key -> fn(*args)
+        fm = {}  # the same for keys whose first argument is not a map: looked up by call sites
         fastc = {}  # key -> fn(ctx, d, *args)
         seen = set()
         ctx = self
@@ -217,6 +218,8 @@ class RunCtx:
                             check_any(a[0])
                         return r
                 fast[k] = fn
+                if k[1:2] != (dict,):
+                    fm[k] = fn
 
         def slow_m(k, d, name, o, *a):
             if k not in seen:
@@ -312,7 +315,7 @@ class RunCtx:
                 return f(ctx, d, a, b, c)
             return slow_t(k, d, name, a, b, c)
 
-        return {"_cm0": cm0, "_cm1": cm1, "_cm2": cm2, "_cm3": cm3,
+        return {"_FM": fm, "_cm0": cm0, "_cm1": cm1, "_cm2": cm2, "_cm3": cm3,
                 "_ct0": ct0, "_ct1": ct1, "_ct2": ct2, "_ct3": ct3}
 
     def make_ticker(self):

@@ -33,6 +33,8 @@ _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 def parse_int(s, radix=10):
+    if radix == 10 and len(s) < 19 and s.isascii() and s.isdigit():
+        return int(s)  # plain short decimal digits: always valid and within i64
     if not 2 <= radix <= 36:
         raise arith(f"Invalid radix: '{radix}'")
     t = s.strip()

@@ -124,3 +124,17 @@ def test_flat_map_elements(script, want):
 ])
 def test_str_compare_and_copies(script, want):
     assert same(run(script), want)
+
+
+@pytest.mark.parametrize("script,want", [
+    # call-site lookups with constant arguments of every kind
+    ('let r = []; for s in ["abc", "xbz"] { r.push(s.index_of("b")); r.push(s.sub_string(1, 1)); '
+     'r.push(s.contains(\'z\')); r.push(s.starts_with("x")) } r',
+     [1, "b", False, False, 1, "b", True, True]),
+    ("let r = []; for x in [1, 2.5] { r.push(max(x, 2)); r.push(x.to_string()) } r", [2, "1", 2.5, "2.5"]),
+    ("let r = []; for m in [#{a: 1}, #{b: 2}] { r.push(m.contains(\"a\")); r.push(m.keys().len()) } r",
+     [True, 1, False, 1]),
+    ("let r = []; for x in [(), 1] { r.push(type_of(x)) } r", ["()", "i64"]),
+])
+def test_call_site_lookup(script, want):
+    assert same(run(script), want)
