@@ -520,17 +520,24 @@ def calln(generic, prefix, d, name, *xs, tmp=None):
     n = len(xs) - (prefix == "_cm")
     if not 0 <= n <= 3:
         return call(generic, d, name, *xs)
-    slow = call(f"{prefix}{n}", d, name, *xs)
-    if tmp is None or not xs or not all(simple(x) for x in xs) or \
+    if tmp is None or not xs or \
             any(isinstance(x, P.Constant) and type(x.value) not in _CONST_TYPES for x in xs):
-        return slow
+        return call(f"{prefix}{n}", d, name, *xs)
     key = [name]
+    args = []
     for x in xs:
         if isinstance(x, P.Constant):
             tn = _CONST_TYPES[type(x.value)]
             key.append(call("type", C(None)) if tn is None else N(tn))
-        else:
+        elif isinstance(x, P.Name):
             key.append(call("type", x))
+        else:
+            # (hoisting the argument into a temporary here would nest chains of calls
+            # several times deeper in the Python AST)
+            return call(f"{prefix}{n}", d, name, *xs)
+        args.append(x)
+    xs = args
+    slow = call(f"{prefix}{n}", d, name, *xs)
     t = tmp()
     look = P.NamedExpr(S(t), call(attr(N("_FM"), "get"), P.Tuple(key, P.Load())))
     return ifexp(P.Compare(look, [P.IsNot()], [C(None)]), call(N(t), *xs), slow)

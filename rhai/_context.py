@@ -202,6 +202,17 @@ class RunCtx:
             if nat is None or nat.by_ref or nat.host:
                 return
             fn = nat.fn
+            raw = getattr(fn, "_charged", None) if nat.ctx else None
+            if raw is not None and (nat.pure or not limits):
+                # strings.charged(raw): charges len(s) ops from 64 characters on, needs no depth
+                def fn(s, *a, _f=raw, _charge=ctx.charge):
+                    if len(s) >= 64:
+                        _charge(len(s))
+                    return _f(s, *a)
+                fast[k] = fn
+                if k[1:2] != (dict,):
+                    fm[k] = fn
+                return
             if nat.ctx:
                 if not nat.pure and limits:
                     def fn(c, d, *a, _f=fn):

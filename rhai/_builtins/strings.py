@@ -261,6 +261,7 @@ def charged(fn):
             charge(ctx, len(s))
         return fn(s, *a)
     w.__name__ = fn.__name__
+    w._charged = fn  # the dispatch cache calls fn directly, charging the same way
     return w
 
 

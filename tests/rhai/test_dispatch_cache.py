@@ -138,3 +138,15 @@ def test_str_compare_and_copies(script, want):
 ])
 def test_call_site_lookup(script, want):
     assert same(run(script), want)
+
+
+def test_long_method_chain_still_compiles():
+    # the call-site lookup must not nest chains deeper in the Python AST
+    e = make_engine(set_max_expr_depths=(0, 0))
+    assert e.eval('"a"' + ".to_upper()" * 300 + ".len()") == 1
+
+
+def test_charged_natives_still_charge():
+    e = error_of('let t = ""; for i in 0..200 { t += "x" } let n = 0; '
+                 'for i in 0..100 { n += t.index_of("y") } n', set_max_operations=5000)
+    assert e.kind == "ErrorTooManyOperations"
