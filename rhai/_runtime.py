@@ -337,8 +337,12 @@ def cond(v):
 def deep(v):
     t = type(v)
     if t is list:
+        if _IMM.issuperset(map(type, v)):  # flat: a shallow copy is a full copy (C speed)
+            return v[:]
         return [e if type(e) in _IMM else deep(e) for e in v]
     if t is dict:
+        if _IMM.issuperset(map(type, v.values())):
+            return v.copy()
         return {k: (e if type(e) in _IMM else deep(e)) for k, e in v.items()}
     if t is bytearray:
         return bytearray(v)
@@ -554,7 +558,7 @@ def iterate(v):
     if t is Range:
         return v.py_range()
     if t is list:
-        return [cp(e) for e in v]
+        return [e if type(e) in _IMM else cp(e) for e in v]
     if t is str:
         return [Char(c) for c in v]
     if t is Char:
