@@ -1567,6 +1567,8 @@ class Compiler:
                 xs.append(x)
             elif t == "int" or is_int_const(x):
                 xs.append(call("str", x))
+            elif t == "bool" and isinstance(x, P.Name):
+                xs.append(ifexp(x, C("true"), C("false")))
             else:
                 checks.append(typeis(x, "str"))
                 unknown = x

@@ -150,3 +150,13 @@ def test_charged_natives_still_charge():
     e = error_of('let t = ""; for i in 0..200 { t += "x" } let n = 0; '
                  'for i in 0..100 { n += t.index_of("y") } n', set_max_operations=5000)
     assert e.kind == "ErrorTooManyOperations"
+
+
+@pytest.mark.parametrize("script,want", [
+    ('let r = ""; for i in 0..3 { r += "x" + (i % 2 == 0) } r', "xtruexfalsextrue"),
+    ('let b = false; let s = "x" + b; s + true', "xfalsetrue"),
+    ('let b = true; b + "y"', "truey"),
+])
+def test_bool_concat(script, want):
+    assert run(script) == want
+    assert run(script, set_max_string_size=1000) == want
