@@ -1132,7 +1132,7 @@ class Compiler:
             if islist(ty) and ty != "list" and (elem_of(ty) or BOT) in _SCALAR | {BOT}:
                 return P.Subscript(e, P.Slice(), P.Load())
             if isinstance(e, P.Name):
-                return ifexp(typeis(e, "int"), e, call("_cp", e))
+                return ifexp(P.Compare(call("type", e), [P.In()], [N("_IMMT")]), e, call("_cp", e))
             # immutable values (the common case) need no call
             t = f.tmp()
             return ifexp(P.Compare(call("type", P.NamedExpr(S(t), e)), [P.In()], [N("_IMMT")]), N(t),
@@ -1855,8 +1855,13 @@ class Compiler:
                 if vi is not None and vi.const:
                     x0 = call("_cp", x0)
             elif not isinstance(first, (A.Const, A.ArrayLit, A.MapLit, A.Call, A.Binary)):
-                x0 = call("_cp", x0)
+                if not simple(x0):
+                    t = f.tmp()
+                    stmts = stmts + [assign(t, x0)]
+                    x0 = N(t)
+                x0 = ifexp(P.Compare(call("type", x0), [P.In()], [N("_IMMT")]), x0, call("_cp", x0))
             xs = [x0] + rest
+        stmts, xs = self.hoist(f, stmts, xs)
         return stmts, calln("_callt", "_ct", self.depth(f), C(name), *xs, tmp=f.tmp)
 
     def special_call(self, f, e):
@@ -1889,6 +1894,7 @@ class Compiler:
             return stmts, call("_is_dyn_var", xs[0], C(f.kind == "main"))
         if name == "is_shared" and n == 1:
             return stmts, C(False)
+        stmts, xs = self.hoist(f, stmts, xs)
         return stmts, calln("_callt", "_ct", self.depth(f), C(name), *xs, tmp=f.tmp)
 
     def e_MethodCall(self, f, e):
@@ -2001,10 +2007,27 @@ class Compiler:
             return stmts, ifexp(test, call(attr(o, "append"), x), call("_callm", d, C(name), o, x))
         if name == "len" and n == 0 and isinstance(o, P.Name):
             return stmts, ifexp(typeis(o, "list"), call("len", o), call("_callm", d, C(name), o))
-        r = calln("_callm", "_cm", d, C(name), o, *xs, tmp=f.tmp)
+        stmts, oxs = self.hoist(f, stmts, [o] + list(xs))
+        r = calln("_callm", "_cm", d, C(name), *oxs, tmp=f.tmp)
         if name in self.registry.byref_names or (objnode is not None and isinstance(objnode, A.Var) is False and False):
             return self.with_wb(f, stmts, r, lv)
         return stmts, call("_strip", r) if lv is None and name in self.registry.byref_names else r
+
+    def hoist(self, f, stmts, xs):
+        """Native call arguments as temporaries (assigned in order after ``stmts``, which
+        is when the call evaluates them anyway) so that the call site can key the
+        dispatch table on their types; at most 4 arguments (the inline-cached arities)."""
+        if len(xs) > 4 or all(simple(x) for x in xs):
+            return stmts, xs
+        stmts = list(stmts)
+        out = []
+        for x in xs:
+            if not simple(x):
+                t = f.tmp()
+                stmts.append(assign(t, x))
+                x = N(t)
+            out.append(x)
+        return stmts, out
 
     def with_wb(self, f, stmts, r, lv):
         if lv is None:

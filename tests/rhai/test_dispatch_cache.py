@@ -160,3 +160,14 @@ def test_charged_natives_still_charge():
 def test_bool_concat(script, want):
     assert run(script) == want
     assert run(script, set_max_string_size=1000) == want
+
+
+def test_native_call_argument_order():
+    out = []
+    e = make_engine()
+    e.on_print(out.append)
+    r = e.eval('fn f(x) { print(x); x } let a = f("abc").index_of(f("b")); '
+               'let b = sub_string(f("hello"), f(1), f(2)); '
+               'let m = #{s: "xyz"}; let c = m.s.sub_string(f(1)).index_of(f("z")); [a, b, c]')
+    assert r == [1, "el", 1]
+    assert out == ["abc", "b", "hello", "1", "2", "1", "z"]
