@@ -1781,7 +1781,7 @@ class Compiler:
         else:
             checks.append(P.Compare(C(0), [P.LtE(), P.Lt()], [i, call("len", o)]))
         slow = call("_idx", o, i)
-        if not islist(oty):
+        if not islist(oty) and not (isinstance(i, P.Constant) and type(i.value) is not str):
             slow = ifexp(and_(typeis(o, "dict"), typeis(i, "str")), call(attr(o, "get"), i), slow)
         if not checks:
             return P.Subscript(o, i, P.Load())

@@ -205,10 +205,23 @@ class RunCtx:
             raw = getattr(fn, "_charged", None) if nat.ctx else None
             if raw is not None and (nat.pure or not limits):
                 # strings.charged(raw): charges len(s) ops from 64 characters on, needs no depth
-                def fn(s, *a, _f=raw, _charge=ctx.charge):
-                    if len(s) >= 64:
-                        _charge(len(s))
-                    return _f(s, *a)
+                n = len(args)
+                _f, _charge = raw, ctx.charge
+                if n == 1:
+                    def fn(s):
+                        if len(s) >= 64:
+                            _charge(len(s))
+                        return _f(s)
+                elif n == 2:
+                    def fn(s, a):
+                        if len(s) >= 64:
+                            _charge(len(s))
+                        return _f(s, a)
+                else:
+                    def fn(s, *a):
+                        if len(s) >= 64:
+                            _charge(len(s))
+                        return _f(s, *a)
                 fast[k] = fn
                 if k[1:2] != (dict,):
                     fm[k] = fn
