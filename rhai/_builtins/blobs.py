@@ -6,7 +6,7 @@ import struct
 
 from .._values import Char, Range
 from ._util import charge, norm_start, range_start_len, want_arr
-from .arrays import _start_len
+from .arrays import _start_len, chop, truncate  # same on bytearrays as on lists
 
 B = bytearray
 I = int
@@ -77,20 +77,6 @@ def remove(b, i):
     if 0 <= i < n:
         return b.pop(i)
     return 0
-
-
-def truncate(b, n):
-    if n <= 0:
-        b.clear()
-    else:
-        del b[n:]
-
-
-def chop(b, n):
-    if n <= 0:
-        b.clear()
-    elif n < len(b):
-        del b[: len(b) - n]
 
 
 def pad(ctx, d, b, n, v):
