@@ -161,6 +161,16 @@ def r_mul(a, b):
     return (min(ps), max(ps))
 
 
+def r_widen(old, new):
+    """Join for the interprocedural fix-point: a bound that moves jumps to 0 / the i64 limit."""
+    r = r_clamp(r_hull(old, new))
+    if r is None or r == EMPTY or old == EMPTY or r == old:
+        return r
+    lo = r[0] if r[0] >= old[0] else (0 if r[0] >= 0 else INT_MIN)
+    hi = r[1] if r[1] <= old[1] else INT_MAX
+    return (lo, hi)
+
+
 def r_fits(r):
     return r is not None and (r == EMPTY or (INT_MIN <= r[0] and r[1] <= INT_MAX))
 
@@ -567,6 +577,10 @@ class Compiler:
         self.fparams = {}  # (name, arity) -> assumed parameter types of the typed variant
         self.fret_seen = {}
         self.fparams_seen = {}
+        self.fprange = {}  # (name, arity) -> INT ranges of the typed variant's parameters
+        self.fretr = {}  # (name, arity) -> INT range of the typed variant's result
+        self.fprange_seen = {}
+        self.fretr_seen = {}
         self.no_fn_types = False
         self.inline_ok = {}
         self.uses_this = {key: has_node(fd.body, A.This) for key, fd in program.fns.items()}
@@ -587,6 +601,8 @@ class Compiler:
                 self.no_fn_types = True
             self.fret_seen = {}
             self.fparams_seen = {}
+            self.fprange_seen = {}
+            self.fretr_seen = {}
             self.defs = []
             self.nanon = 0
             body = []
@@ -605,6 +621,16 @@ class Compiler:
                 new = tuple(tjoin(a, b) for a, b in zip(old, self.fparams_seen.get(key, (BOT,) * key[1])))
                 if new != old:
                     self.fparams[key] = new
+                    changed = True
+                old = self.fprange.get(key, (EMPTY,) * key[1])
+                new = tuple(r_widen(a, b) for a, b in zip(old, self.fprange_seen.get(key, (EMPTY,) * key[1])))
+                if new != old:
+                    self.fprange[key] = new
+                    changed = True
+                old = self.fretr.get(key, EMPTY)
+                new = r_widen(old, self.fretr_seen.get(key, EMPTY))
+                if new != old:
+                    self.fretr[key] = new
                     changed = True
             if not changed:
                 break
@@ -714,6 +740,9 @@ class Compiler:
             return r_clamp(self.binop_range(node.op, a, b))
         if isinstance(node, A.Unary) and node.op == "-":
             return r_clamp(r_neg(self.srange(f, node.expr)))
+        if isinstance(node, A.Call) and (node.name, len(node.args)) in self.prog.fns and \
+                self.stype(f, node) in ("int", BOT) and self.calls_g(f, node):
+            return self.fretr.get((node.name, len(node.args)), EMPTY)
         return None
 
     def len_range(self, f, node):
@@ -807,6 +836,10 @@ class Compiler:
                 break
             if t is not None:
                 guards.append(typeis(N("v_" + p), _GUARD[t]))
+        if guards is not None:
+            for p, t, r in zip(fd.params, ptys, self.fprange.get(key, (None,) * key[1])):
+                if t == "int" and r is not None and r != EMPTY and r != (INT_MIN, INT_MAX):
+                    guards.append(P.Compare(C(r[0]), [P.LtE(), P.LtE()], [N("v_" + p), C(r[1])]))
         pyname = self.fn_pyname(fd.name, len(fd.params))
         fwd = P.Return(call("g" + pyname[1:], N("_d"), *[N("v_" + p) for p in fd.params]))
         for n in P.walk(fwd):
@@ -842,8 +875,13 @@ class Compiler:
             if vi.shared:
                 pre.append(assign(vi.py, call("_Shared", N(vi.py + "_raw"))))
         pre += self.var_limit(f)
+        if variant == "g":
+            f.facts = self.param_facts(f, fd, self.fprange.get(f.fkey, (EMPTY,) * len(fd.params)))
         stmts, val = self.block_value(f, fd.body, True)
         self.note_return(f, f.tail)
+        if variant == "g":
+            self.fretr_seen[f.fkey] = r_hull(self.fretr_seen.get(f.fkey, EMPTY), self.value_range(f, fd.body))
+            f.facts = {}
         body = pre + stmts + [P.Return(self.ret_value(f, val))]
         pyname = self.fn_pyname(fd.name, len(fd.params))
         if variant == "g":
@@ -878,6 +916,7 @@ class Compiler:
         ptys = self.fparams.get(key, (BOT,) * key[1])
         out = list(stmts)
         xs = list(xs)
+        arg_rs = tuple(self.srange(f, a) for a in e.args)
         for k, x in enumerate(xs):  # arguments are evaluated before the call
             if not simple(x):
                 t = f.tmp()
@@ -903,6 +942,7 @@ class Compiler:
                     vi.py = x.id  # the argument's temporary is the parameter (no copy)
                 else:
                     body.append(assign(vi.py, x))
+            f.facts = self.param_facts(f, fd, arg_rs)
             bs, val = self.block_value(f, fd.body, True)
             if _is_tmp(val):  # a temporary written only by this call site
                 t = val.id
@@ -918,6 +958,45 @@ class Compiler:
                                                             None)])
         out.append(P.Try(body or [P.Pass()], [handler], [], []))
         return out, N(t)
+
+    def param_facts(self, f, fd, rs):
+        """Facts for the INT parameters of ``fd`` (ranges ``rs``) the body never assigns."""
+        facts = {}
+        for p, r in zip(fd.params, rs):
+            vi = f.lookup(p)
+            if r is not None and vi is not None and not vi.shared and vi.key is not None \
+                    and not assigns(fd.body, p):
+                facts[vi.key] = (p, r)
+        return facts
+
+    def value_range(self, f, node):
+        """INT range of a function body's value: single-expression blocks and if/else whose
+        branches are such blocks (names there can only be the parameters)."""
+        if isinstance(node, A.Block):
+            if len(node.stmts) != 1 or not isinstance(node.stmts[0], A.ExprStmt):
+                return None
+            return self.value_range(f, node.stmts[0].expr)
+        if isinstance(node, A.If):
+            if node.other is None:
+                return None
+            tf, ef = self.cond_facts(f, node.cond)
+            saved = f.facts
+            try:
+                f.facts = self.with_facts(f, tf, node.then)
+                a = self.value_range(f, node.then)
+                f.facts = self.with_facts(f, ef, node.other)
+                b = self.value_range(f, node.other)
+            finally:
+                f.facts = saved
+            return r_hull(a, b)
+        if isinstance(node, (A.Block, A.Closure)) or self.stype(f, node) not in _INTISH:
+            return None
+        return self.srange(f, node)
+
+    def note_args_range(self, f, e):
+        key = (e.name, len(e.args))
+        old = self.fprange_seen.get(key, (EMPTY,) * key[1])
+        self.fprange_seen[key] = tuple(r_hull(a, self.srange(f, x)) for a, x in zip(old, e.args))
 
     @staticmethod
     def srange_expr_hint(x):
@@ -1460,6 +1539,10 @@ class Compiler:
                 return P.BinOp(a, pyop(), b)  # cannot overflow
             if op in ("%", "/") and ra[0] >= 0 and rb[0] > 0:
                 return P.BinOp(a, P.Mod() if op == "%" else P.FloorDiv(), b)
+            if op == "+" and ra[0] >= 0 and rb[0] >= 0 and simple(a) and simple(b):
+                t = f.tmp()  # both non-negative: only the upper bound can be exceeded
+                return ifexp(P.Compare(P.NamedExpr(S(t), P.BinOp(a, P.Add(), b)), [P.LtE()], [C(INT_MAX)]),
+                             N(t), call("_add", a, b))
         if op == "+" and "str" in (ta, tb) and simple(a) and simple(b):
             lens = [ra if ta == "str" else int_len_range(ra) if ta == "int" else None,
                     rb if tb == "str" else int_len_range(rb) if tb == "int" else None]
@@ -1823,6 +1906,7 @@ class Compiler:
             d1 = self.depth(f, 1)
             if self.calls_g(f, e):
                 tys = tuple(self.param_type(self.stype(f, a)) for a in e.args)
+                self.note_args_range(f, e)
                 if self.inlinable(f, (name, n)):
                     old = self.fparams_seen.get((name, n), (BOT,) * n)
                     self.fparams_seen[(name, n)] = tuple(tjoin(a, b) for a, b in zip(old, tys))

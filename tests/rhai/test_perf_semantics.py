@@ -93,6 +93,11 @@ RANGE_ERRORS = [
     "let s = 0; let k = 0; while k < 3 { for i in 0..2 { s += 4611686018427387904 } k += 1 } s",
     "fn f(n) { let s = 0; for i in 0..n { s += 4611686018427387904 } s } f(3)",
     "let i = 3037000500; i * i",
+    # non-negative results of recursive functions: the one-sided (upper) overflow test
+    "fn g(n) { if n < 2 { 4611686018427387904 + n } else { g(n - 1) + g(n - 2) } } g(4)",
+    "fn g(n) { if n < 2 { n } else { g(n - 1) + g(n - 2) } } g(10) + 9223372036854775800",
+    # a negative argument makes the result range two-sided again
+    "fn f(n) { if n < 2 { n } else { f(n - 1) + f(n - 2) } } f(5) + f(-9223372036854775807) + f(-9)",
     "let s = 0; for i in 0..=3037000499 { s = i * i; if i > 3 { i = 3037000500; s = i * i } } s",
 ]
 
@@ -106,6 +111,8 @@ def test_range_analysis_keeps_overflow_checks(src):
 
 
 RANGE_VALUES = [
+    ("fn f(n) { if n < 2 { n } else { f(n - 1) + f(n - 2) } } let p = Fn(\"f\"); p.call(-3) + f(10)", 52),
+    ("fn f(n) { if n < 2 { n } else { f(n - 1) + f(n - 2) } } let p = Fn(\"f\"); p.call(20) - p.call(19) + f(3)", 2586),
     ("let s = 0; for i in -5..5 { s += i % 3 } s", -2),
     ("let s = 0; for i in -5..5 { s += i / 2 } s", -2),
     ("let s = 0; for i in 0..=100 { s += i } s", 5050),
