@@ -207,6 +207,25 @@ def _root_name(node):
     return node.name if isinstance(node, A.Var) else None
 
 
+def _tail_assigns(s, t):
+    """Is ``s`` an if/else whose every branch ends by storing its value in temporary ``t``?"""
+    if not isinstance(s, P.If) or not s.body or not s.orelse:
+        return False
+    return all(_tail_assigns(b[-1], t) or (isinstance(b[-1], P.Assign) and len(b[-1].targets) == 1 and
+                                          isinstance(b[-1].targets[0], P.Name) and b[-1].targets[0].id == t)
+               for b in (s.body, s.orelse))
+
+
+def _tail_return(s, t):
+    """``s`` (see _tail_assigns) with each final store to ``t`` turned into a return."""
+    def fix(b):
+        last = b[-1]
+        if isinstance(last, P.Assign) and isinstance(last.targets[0], P.Name) and last.targets[0].id == t:
+            return b[:-1] + [P.copy_location(P.Return(last.value), last)]
+        return b[:-1] + [_tail_return(last, t)]
+    return P.copy_location(P.If(s.test, fix(s.body), fix(s.orelse)), s)
+
+
 def assigns(node, name):
     """Could ``node`` change the variable ``name`` (assignment, method call, by-ref call)?"""
     if isinstance(node, A.Assign) and _root_name(node.target) == name:
@@ -882,7 +901,10 @@ class Compiler:
         if variant == "g":
             self.fretr_seen[f.fkey] = r_hull(self.fretr_seen.get(f.fkey, EMPTY), self.value_range(f, fd.body))
             f.facts = {}
-        body = pre + stmts + [P.Return(self.ret_value(f, val))]
+        if not f.this_write and _is_tmp(val) and stmts and _tail_assigns(stmts[-1], val.id):
+            body = pre + stmts[:-1] + [_tail_return(stmts[-1], val.id)]  # return from each branch
+        else:
+            body = pre + stmts + [P.Return(self.ret_value(f, val))]
         pyname = self.fn_pyname(fd.name, len(fd.params))
         if variant == "g":
             return self.fn_wrapper(f, "g" + pyname[1:], params, body, fd.name, fd.pos, this=False)
