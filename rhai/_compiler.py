@@ -602,6 +602,8 @@ class Compiler:
         self.fretr_seen = {}
         self.no_fn_types = False
         self.inline_ok = {}
+        self.dchecks = {}  # id of an inlined call's depth check -> its test
+        self.dnodes = []
         self.uses_this = {key: has_node(fd.body, A.This) for key, fd in program.fns.items()}
         self.dirty = False
         self.no_types = False
@@ -945,8 +947,11 @@ class Compiler:
                 out.append(assign(t, x))
                 xs[k] = N(t)
         # (located like the check at the start of the function)
-        out.append(locate(P.If(P.Compare(N("_d"), [P.Gt()], [self.maxd(f.doff + 1)]),
-                               [P.Raise(call("_so"), None)], []), fd.pos))
+        check = locate(P.If(P.Compare(N("_d"), [P.Gt()], [self.maxd(f.doff + 1)]),
+                            [P.Raise(call("_so"), None)], []), fd.pos)
+        self.dchecks[id(check)] = P.dump(check.test)
+        self.dnodes.append(check)  # (keeps ids unique)
+        out.append(check)
         # no tick: an inlined call is charged with the frame it is inlined into (that frame
         # ticks on entry and holds a bounded number of inlined calls, so recursion still
         # ticks at least once per Python frame)
@@ -1483,7 +1488,11 @@ class Compiler:
         results = [self.expr(f, n) for n in nodes]
         stmts = []
         exprs = []
+        checked = set()  # depth checks already run by an earlier operand (_d is constant)
         for i, (s, x) in enumerate(results):
+            if checked:
+                s = [y for y in s if self.dchecks.get(id(y)) not in checked]
+            checked |= {self.dchecks[id(y)] for y in s if id(y) in self.dchecks}
             if s and exprs:
                 # later operand has statements: spill earlier non-trivial values
                 for j, prev in enumerate(exprs):

@@ -131,3 +131,22 @@ def test_no_python_reachable():
         assert error_of(src).kind in ("ErrorVariableNotFound", "ErrorParsing", "ErrorUnboundThis")
     for src in ['let s = "a"; s.__class__', '"a".upper()', "[].append(1)", "1.__class__"]:
         assert error_of(src).kind in ("ErrorDotExpr", "ErrorFunctionNotFound", "ErrorParsing")
+
+
+def test_call_levels_boundary_inlined_pairs():
+    """Two inlined calls in one expression share a depth check: the boundary is the same
+    as for a function that is not inlined (``return`` prevents inlining)."""
+    e = make_engine(set_max_call_levels=10)
+    inl = "fn f(n) { if n < 2 { n } else { f(n - 1) + f(n - 2) } } f(%d)"
+    ref = "fn f(n) { if n < 2 { return n; } f(n - 1) + f(n - 2) } f(%d)"
+
+    def outcome(src):
+        try:
+            return e.eval(src)
+        except rhai.EvalAltResult as ex:
+            while ex.kind == "ErrorInFunctionCall":
+                ex = ex.inner
+            return ex.kind
+    got = [outcome(inl % n) for n in range(6, 14)]
+    assert got == [outcome(ref % n) for n in range(6, 14)]
+    assert "ErrorStackOverflow" in got and 55 in got
