@@ -46,7 +46,7 @@ from picloud.orchestrator.dispatcher import Dispatcher, RetryPolicy
 from picloud.orchestrator.ingress import Ingress
 from picloud.orchestrator.routes import RouteTable
 from picloud.shared import observe
-from picloud.shared.http import ASGIApp, Receive, Scope, Send, send_error
+from picloud.shared.http import ASGIApp, Receive, Scope, Send, answer_lifespan, send_error
 from picloud.store.catalog import PgScriptReader
 from picloud.store.janitor import Janitor, Retention
 from picloud.store.kv import PgKvReader
@@ -80,7 +80,7 @@ class RootApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await answer_lifespan(receive, send)
             return
         if scope["type"] != "http":
             return
@@ -108,17 +108,6 @@ class RootApp:
             await self._dashboard(scope, receive, send)  # checks its own session (login page)
         else:
             await send_error(send, 404, "not_found", f"no such endpoint: {path}")
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    # Start-up and shutdown are owned by the supervisor, not by the server.
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
 
 
 def _hypercorn_config(settings: Settings) -> HypercornConfig:

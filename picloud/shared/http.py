@@ -20,6 +20,21 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 Headers = Iterable[tuple[bytes, bytes]]
 
 
+async def answer_lifespan(receive: Receive, send: Send) -> None:
+    """Acknowledge ASGI lifespan start-up and shutdown.
+
+    PiCloud's start-up and shutdown are owned by its supervisor, not by the
+    server, so there is nothing to do but say yes.
+    """
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
 async def send_response(
     send: Send, status: int, body: bytes, headers: Headers = (), content_type: bytes | None = None
 ) -> None:

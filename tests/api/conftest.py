@@ -16,6 +16,7 @@ import trio
 from hypercorn.config import Config as HypercornConfig
 from hypercorn.trio import serve
 
+from picloud.shared.http import answer_lifespan
 from picloud.executor.compiler import CompiledCache
 from picloud.manager.api import ControlPlane
 from picloud.store.migrations import apply_migrations, load_migrations
@@ -111,13 +112,8 @@ class _Root:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
+            await answer_lifespan(receive, send)
+            return
         if scope["path"].startswith(PREFIX + "/"):
             await self._control_plane(scope, receive, send)
             return

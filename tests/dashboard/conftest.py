@@ -15,6 +15,7 @@ import trio
 from hypercorn.config import Config as HypercornConfig
 from hypercorn.trio import serve
 
+from picloud.shared.http import answer_lifespan
 from picloud.executor.compiler import CompiledCache
 from picloud.manager.auth import Authenticator, ensure_admin_token
 from picloud.manager.dashboard import Dashboard, is_dashboard_path
@@ -127,13 +128,8 @@ class _Root:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
+            await answer_lifespan(receive, send)
+            return
         if is_dashboard_path(scope["path"]):
             await self._dashboard(scope, receive, send)
             return
