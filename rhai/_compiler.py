@@ -429,15 +429,94 @@ def _prop_reads_only(node, name, safe_method):
     return True
 
 
-def locate(node, pos):
+def locate(node, pos, full=False):
+    """Give the nodes of ``node`` that have no position yet the Rhai position ``pos``.
+
+    A positioned node's subtree was located by an inner call already, so the walk stops
+    there (nested locates would otherwise be quadratic); ``full`` walks everything, for
+    the module, to catch nodes put into a located subtree afterwards."""
     line, col = (pos[0], pos[1]) if pos is not None and pos[0] else (1, 0)
-    for n in P.walk(node):
-        if "lineno" in n._attributes and getattr(n, "lineno", None) is None:
-            n.lineno = line
-            n.col_offset = col
-            n.end_lineno = line
-            n.end_col_offset = col
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        if "lineno" in n._attributes:
+            if getattr(n, "lineno", None) is not None:
+                if not full:
+                    continue
+            else:
+                n.lineno = line
+                n.col_offset = col
+                n.end_lineno = line
+                n.end_col_offset = col
+        todo.extend(P.iter_child_nodes(n))
     return node
+
+
+def _depth_k(node):
+    """k for a ``_d + k`` node, else None."""
+    if (isinstance(node, P.BinOp) and isinstance(node.op, P.Add) and isinstance(node.left, P.Name)
+            and node.left.id == "_d" and isinstance(node.right, P.Constant)):
+        return node.right.value
+    return None
+
+
+def _hoist_depth(stmts):
+    """Replace the most frequent ``_d + k`` in ``stmts`` by the local ``_d<k>`` when it occurs
+    at least twice; returns k (the caller assigns ``_d<k>`` first), or None."""
+    sites = []
+    for st in stmts:
+        for n in P.walk(st):
+            for fld in n._fields:
+                v = getattr(n, fld, None)
+                if isinstance(v, list):
+                    sites += [(_depth_k(x), n, fld, i) for i, x in enumerate(v) if _depth_k(x) is not None]
+                elif _depth_k(v) is not None:
+                    sites.append((_depth_k(v), n, fld, None))
+    counts = {}
+    for site in sites:
+        counts[site[0]] = counts.get(site[0], 0) + 1
+    k = max(counts, key=counts.get, default=None)
+    if k is None or counts[k] < 2:
+        return None
+    for kk, n, fld, i in sites:
+        if kk == k:
+            if i is None:
+                setattr(n, fld, N(f"_d{k}"))
+            else:
+                getattr(n, fld)[i] = N(f"_d{k}")
+    return k
+
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+
+
+def base_case(fd, tys):
+    """For a body ``if p OP c { v } else { ... }`` (p an INT parameter, c an INT constant, v
+    a parameter of an immutable type or a constant): (index of p, OP, c, index of v or
+    (constant,)). Otherwise None."""
+    b = fd.body.stmts
+    if len(b) != 1 or not isinstance(b[0], A.ExprStmt) or not isinstance(b[0].expr, A.If):
+        return None
+    e = b[0].expr
+    cond, then = e.cond, e.then
+    if e.other is None or not isinstance(cond, A.Binary) or cond.op not in _CMP:
+        return None
+    op, left, right = cond.op, cond.left, cond.right
+    if isinstance(left, A.Const):
+        op, left, right = _FLIP[op], right, left
+    if not (isinstance(left, A.Var) and left.name in fd.params and isinstance(right, A.Const)
+            and type(right.value) is int):
+        return None
+    k = fd.params.index(left.name)
+    if tys[k] != "int" or not isinstance(then, A.Block) or len(then.stmts) != 1 \
+            or not isinstance(then.stmts[0], A.ExprStmt):
+        return None
+    v = then.stmts[0].expr
+    if isinstance(v, A.Var) and v.name in fd.params and tys[fd.params.index(v.name)] in ("int", "float", "bool"):
+        return k, op, right.value, fd.params.index(v.name)
+    if isinstance(v, A.Const) and type(v.value) in (int, float, bool, str):
+        return k, op, right.value, (v.value,)
+    return None
 
 
 class VarInfo:
@@ -477,6 +556,10 @@ class Fn:
         self.infacts = frozenset()  # (map var key, key var key): the key is in the map here
         self.guard = None  # statement-level IndexError guard: slow re-indexing expressions
         self.doff = 0  # call depth of the code being compiled relative to _d (inlined calls)
+        # a typed g_ variant whose f_ entry has a generic body: its inlined calls need no depth
+        # check of their own; the entry sends calls too deep for them to f_ (see fn_wrapper)
+        self.redirect = False
+        self.inline_k = 0  # deepest inlined frame, relative to _d
 
     def key(self, node, name):
         return (id(node), name, self.variant)
@@ -603,6 +686,7 @@ class Compiler:
         self.no_fn_types = False
         self.inline_ok = {}
         self.dchecks = {}  # id of an inlined call's depth check -> its test
+        self.inline_k = {}  # fn key -> deepest inlined frame of its g_ variant (0: none)
         self.dnodes = []
         self.uses_this = {key: has_node(fd.body, A.This) for key, fd in program.fns.items()}
         self.dirty = False
@@ -663,7 +747,7 @@ class Compiler:
         )
         body.append(assign("_FNS", table))
         mod = P.Module(body, [])
-        locate(mod, None)
+        locate(mod, None, full=True)
         return mod
 
     def unit(self, make):
@@ -827,11 +911,26 @@ class Compiler:
         return f"f_{name}_{arity}"
 
     def fn_wrapper(self, f, pyname, params, stmts, fname, pos, this=True):
-        """def pyname(_d, this_, *params): stack check; tick; try body except wrap."""
-        head = [
-            P.If(P.Compare(N("_d"), [P.Gt()], [self.maxd(0)]), [P.Raise(call("_so"), None)], []),
-            P.Expr(call("next", N("_T"))),
-        ]
+        """def pyname(_d, this_, *params): stack check; tick; try body except wrap.
+
+        A g_ variant with inlined calls checks the depth of its deepest inlined frame
+        instead, and hands a call that deep to the generic f_ body, whose every call checks
+        its own depth: one comparison per call, and stack overflows still exact."""
+        if f.redirect and f.inline_k:
+            fwd = P.Return(call("f" + pyname[1:], N("_d"), N("_UNB"), *[N(p) for p in params]))
+            for n in P.walk(fwd):
+                if "lineno" in n._attributes:  # line 0: not a Rhai position (see caller_pos)
+                    n.lineno = n.end_lineno = 0
+                    n.col_offset = n.end_col_offset = 0
+            k = _hoist_depth(stmts)
+            if k is not None:  # (_dk := _d + k) once instead of _d + k at each call
+                check = P.If(P.Compare(P.NamedExpr(P.Name(f"_d{k}", P.Store()), P.BinOp(N("_d"), P.Add(), C(k))),
+                                       [P.Gt()], [self.maxd(f.inline_k - k)]), [fwd], [])
+            else:
+                check = P.If(P.Compare(N("_d"), [P.Gt()], [self.maxd(f.inline_k)]), [fwd], [])
+        else:
+            check = P.If(P.Compare(N("_d"), [P.Gt()], [self.maxd(0)]), [P.Raise(call("_so"), None)], [])
+        head = [check, P.Expr(call("next", N("_T")))]
         handler = P.ExceptHandler(N("_E"), "_e", [P.Raise(call("_wrapfn", N("_e"), C(fname)), None)])
         body = head + [P.Try(stmts, [handler], [], [])]
         lead = [P.arg("_d"), P.arg("this_")] if this else [P.arg("_d")]
@@ -849,7 +948,8 @@ class Compiler:
         if not self.typed_fn(key):
             return [self.unit(lambda: self.script_fn(fd))]
         ptys = self.fparams.get(key, (BOT,) * key[1])
-        out = [self.unit(lambda: self.script_fn(fd, "g", ptys))]
+        redirect = BOT not in ptys  # f_ forwards to g_, so it has a generic body to send back to
+        out = [self.unit(lambda: self.script_fn(fd, "g", ptys, redirect))]
         guards = []
         for p, t in zip(fd.params, ptys):
             if t == BOT:
@@ -861,6 +961,8 @@ class Compiler:
             for p, t, r in zip(fd.params, ptys, self.fprange.get(key, (None,) * key[1])):
                 if t == "int" and r is not None and r != EMPTY and r != (INT_MIN, INT_MAX):
                     guards.append(P.Compare(C(r[0]), [P.LtE(), P.LtE()], [N("v_" + p), C(r[1])]))
+            if self.inline_k.get(key):  # g_ sends calls too deep for its inlined frames here
+                guards.append(P.Compare(N("_d"), [P.LtE()], [self.maxd(self.inline_k[key])]))
         pyname = self.fn_pyname(fd.name, len(fd.params))
         fwd = P.Return(call("g" + pyname[1:], N("_d"), *[N("v_" + p) for p in fd.params]))
         for n in P.walk(fwd):
@@ -883,9 +985,10 @@ class Compiler:
         out.append(generic)
         return out
 
-    def script_fn(self, fd, variant="", ptys=None):
+    def script_fn(self, fd, variant="", ptys=None, redirect=False):
         f = Fn(self, "fn")
         f.variant = variant
+        f.redirect = redirect
         params = []
         pre = []
         if variant == "g":
@@ -909,6 +1012,7 @@ class Compiler:
             body = pre + stmts + [P.Return(self.ret_value(f, val))]
         pyname = self.fn_pyname(fd.name, len(fd.params))
         if variant == "g":
+            self.inline_k[f.fkey] = f.inline_k if f.redirect else 0
             return self.fn_wrapper(f, "g" + pyname[1:], params, body, fd.name, fd.pos, this=False)
         return self.fn_wrapper(f, pyname, params, body, fd.name, fd.pos)
 
@@ -949,9 +1053,12 @@ class Compiler:
         # (located like the check at the start of the function)
         check = locate(P.If(P.Compare(N("_d"), [P.Gt()], [self.maxd(f.doff + 1)]),
                             [P.Raise(call("_so"), None)], []), fd.pos)
-        self.dchecks[id(check)] = P.dump(check.test)
-        self.dnodes.append(check)  # (keeps ids unique)
-        out.append(check)
+        if f.redirect:  # checked once at the entry of the g_ variant (see fn_wrapper)
+            f.inline_k = max(f.inline_k, f.doff + 1)
+        else:
+            self.dchecks[id(check)] = P.dump(check.test)
+            self.dnodes.append(check)  # (keeps ids unique)
+            out.append(check)
         # no tick: an inlined call is charged with the frame it is inlined into (that frame
         # ticks on entry and holds a bounded number of inlined calls, so recursion still
         # ticks at least once per Python frame)
@@ -1945,7 +2052,11 @@ class Compiler:
                 # arguments of unknown type go through f_ (which checks them)
                 old = self.fparams_seen.get((name, n), (BOT,) * n)
                 self.fparams_seen[(name, n)] = tuple(tjoin(a, b) for a, b in zip(old, tys))
-                return stmts, call("g" + self.fn_pyname(name, n)[1:], d1, *xs)
+                gcall = call("g" + self.fn_pyname(name, n)[1:], d1, *xs)
+                base = base_case(self.prog.fns[(name, n)], tys) if f.redirect else None
+                if base is None:
+                    return stmts, gcall
+                return self.peel_base_case(f, stmts, xs, base, gcall)
             return stmts, call(self.fn_pyname(name, n), d1, N("_UNB"), *xs)
         # native: first argument by reference if plain variable
         if n and isinstance(e.args[0], A.Var) and self.mutating(name, n):
@@ -1978,6 +2089,22 @@ class Compiler:
             xs = [x0] + rest
         stmts, xs = self.hoist(f, stmts, xs)
         return stmts, calln("_callt", "_ct", self.depth(f), C(name), *xs, tmp=f.tmp)
+
+    def peel_base_case(self, f, stmts, xs, base, gcall):
+        """``x if x < 2 else g_fib_1(_d + 1, x)``: the callee's base case, which cannot raise,
+        answered at the call site. The frame it stands for is covered by the g_ variant's
+        entry depth check (like an inlined call) and, like one, is not ticked."""
+        k, op, c, then = base
+        stmts = list(stmts)
+        for i, x in enumerate(xs):  # every argument is evaluated whichever branch runs
+            if not simple(x):
+                t = f.tmp()
+                stmts.append(assign(t, x))
+                xs[i] = gcall.args[i + 1] = N(t)
+        f.inline_k = max(f.inline_k, f.doff + 1)
+        test = P.Compare(xs[k], [_CMP[op]()], [C(c)])
+        value = xs[then] if type(then) is int else C(then[0])
+        return stmts, ifexp(test, value, gcall)
 
     def special_call(self, f, e):
         name = e.name

@@ -387,6 +387,41 @@ def test_fib_like_recursion_keeps_overflow_depth_and_op_limits():
     assert run(src % 10, set_max_call_levels=11) == 10
 
 
+@pytest.mark.parametrize("src, levels", [
+    # body, Python model of the call levels f(n) needs
+    ("fn f(n) { if n < 2 { n } else { f(n - 1) + f(n - 2) } }", lambda n: max(1, n)),
+    ("fn f(n) { if 1 >= n { 1 } else { n * f(n - 1) } }", lambda n: max(1, n)),
+    ("fn f(n) { if n == 0 { 0 } else { f(n - 1) + 1 } }", lambda n: n + 1),
+    ("fn f(n) { if n <= 0 { 7 } else { f(n - 1) + f(n - 2) } }", lambda n: max(1, n + 1)),
+])
+def test_depth_limit_is_exact_with_inlined_calls_and_base_cases_answered_at_the_call(src, levels):
+    """Direct recursive calls are inlined two levels deep and a callee's base case
+    (``if n < 2 { n }``) is answered at the call site; the typed variant then checks
+    the depth once, for its deepest frame, and sends deeper calls to the generic body.
+    The limit must still hold to the exact level."""
+    for limit in range(1, 9):
+        for n in range(0, 11):
+            script = src + f" f({n})"
+            if levels(n) <= limit:
+                run(script, set_max_call_levels=limit)
+            else:
+                assert _inner(error_of(script, set_max_call_levels=limit)).kind == "ErrorStackOverflow", \
+                    (limit, n)
+
+
+def test_peeled_base_case_keeps_argument_errors_and_values():
+    fib = "fn fib(n) { if n < 2 { n } else { fib(n - 1) + fib(n - 2) } } "
+    assert run(fib + "fib(20)") == 6765
+    assert run(fib + "fib(-3)") == -3
+    # a later argument is evaluated (and fails) even when the base case answers
+    src = "fn f(n, m) { if n < 1 { 0 } else { f(n - 1, m * 2) + f(n - 2, m * 3) } } f(%d, 1)"
+    assert run(src % 10) == 0
+    e = error_of(src % 70)
+    assert _inner(e).kind == "ErrorArithmetic"
+    # the base value is the function's value, of the parameter's type
+    assert same(run("fn g(x, y) { if x > 3 { y } else { g(x + 1, y + 0.5) } } g(0, 1.0)"), 3.0)
+
+
 def test_read_only_callback_parameters_keep_value_semantics():
     base = 'let a = [#{n: 1, s: "ab", t: [1]}, #{n: 2, s: "b", t: [2]}]; '
     assert run(base + 'let b = a.filter(|r| r.n == 1); b[0].n = 9; a[0].n') == 1
