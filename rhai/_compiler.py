@@ -1337,8 +1337,10 @@ class Compiler:
         return assign(vi.py, value)
 
     def copy_if_alias(self, f, node, e):
-        """Value semantics: copy arrays/maps/blobs read from a variable or element."""
-        if isinstance(node, (A.Var, A.Index, A.Prop, A.GlobalVar, A.This)):
+        """Value semantics: copy arrays/maps/blobs read from a variable or element, or
+        given by an expression whose value may be one (a block, if, switch or ``??``)."""
+        if isinstance(node, (A.Var, A.Index, A.Prop, A.GlobalVar, A.This, A.Block, A.If, A.Switch,
+                             A.Coalesce)):
             ty = self.stype(f, node)
             if ty in _SCALAR:
                 return e
@@ -2299,6 +2301,8 @@ class Compiler:
                 pre.append(assign(vi.py, call("_Shared", N(vi.py + "_raw"))))
         pre += self.var_limit(g)
         stmts, val = self.block_value(g, e.body, True)
+        if e.body.stmts and isinstance(e.body.stmts[-1], A.ExprStmt):  # captured values are shared
+            val = self.copy_if_alias(g, e.body.stmts[-1].expr, val)
         body = pre + stmts + [P.Return(self.ret_value(g, val))]
         self.nanon += 1
         pyname = f"_anon{self.nanon}"
