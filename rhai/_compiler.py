@@ -201,6 +201,28 @@ def has_node(node, cls):
     return False
 
 
+def _walk(node):
+    """Every Rhai AST node in ``node`` (a node, list or tuple)."""
+    todo = [node]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, A.Node):
+            yield x
+            todo.extend(getattr(x, fl, None) for fl in x.fields)
+        elif isinstance(x, (list, tuple)):
+            todo.extend(x)
+
+
+_CALLBACKS = frozenset(("map", "filter", "some", "all", "reduce"))
+# result types of string methods on a string receiver: (name, arguments after it)
+_STR_METHOD_TYPES = {("split", 1): "list:str", ("split", 0): "list:str", ("split_rev", 1): "list:str",
+                     ("to_upper", 0): "str", ("to_lower", 0): "str", ("sub_string", 1): "str",
+                     ("sub_string", 2): "str", ("len", 0): "int", ("index_of", 1): "int",
+                     ("index_of", 2): "int", ("contains", 1): "bool", ("starts_with", 1): "bool",
+                     ("ends_with", 1): "bool"}
+_NOCONST = object()
+
+
 def _root_name(node):
     while isinstance(node, (A.Index, A.Prop)):
         node = node.obj
@@ -560,9 +582,13 @@ class Fn:
         # check of their own; the entry sends calls too deep for them to f_ (see fn_wrapper)
         self.redirect = False
         self.inline_k = 0  # deepest inlined frame, relative to _d
+        # a closure that captures copies of the variables it reads, not shared cells: it
+        # never writes them and runs before anything else can (see inline_callback)
+        self.snapshot = False
+        self.cb = False  # compiling a closure body in place (its nodes get keys of their own)
 
     def key(self, node, name):
-        return (id(node), name, self.variant)
+        return (id(node), name, self.variant, self.cb)
 
     def times(self, vi):
         """How often a statement here can run per declaration of ``vi``."""
@@ -611,7 +637,7 @@ class Fn:
         if self.parent is not None:
             outer = self.parent.lookup(name)
             if outer is not None:
-                if not outer.shared:
+                if not outer.shared and not self.snapshot:
                     self.comp.new_shared.add(outer.key)
                 inner = VarInfo(name, f"c_{name}_{len(self.captures)}", outer.const, True, None)
                 self.captures.append((outer, inner))
@@ -1319,9 +1345,17 @@ class Compiler:
         if isinstance(node, (A.And, A.Or, A.In)):
             return "bool"
         if isinstance(node, (A.If, A.Block)):
-            return self.ntypes.get((id(node), f.variant))
+            return self.ntypes.get((id(node), f.variant, f.cb))
         if isinstance(node, A.Call) and self.calls_g(f, node):
             return self.fret.get((node.name, len(node.args)), BOT)
+        if isinstance(node, A.Call) and self.native_only(node.name, len(node.args)):
+            if node.name == "parse_int" and len(node.args) in (1, 2):
+                return "int"
+            return None
+        if isinstance(node, A.MethodCall) and not node.safe and self.native_only(node.name, len(node.args)):
+            if node.name in _CALLBACKS:
+                return self.ntypes.get((id(node), f.variant, f.cb))
+            return _STR_METHOD_TYPES.get((node.name, len(node.args))) if self.stype(f, node.obj) == "str" else None
         if isinstance(node, A.Index) and not node.safe:
             if self.stype(f, node.idx) == "int":
                 return elem_of(self.stype(f, node.obj))
@@ -2203,6 +2237,10 @@ class Compiler:
             return [], call("_type_of", o)
         if name == "is_shared" and n == 0:
             return [], C(False)
+        if name in _CALLBACKS and (name, n) not in self.prog.fns:
+            r = self.inline_callback(f, e, o)
+            if r is not None:
+                return r
         stmts, xs = self.args(f, e.args)
         rvi = self.root_var(f, objnode) if objnode is not None else None
         if rvi is not None:
@@ -2253,9 +2291,196 @@ class Compiler:
             return stmts, ifexp(typeis(o, "list"), call("len", o), call("_callm", d, C(name), o))
         stmts, oxs = self.hoist(f, stmts, [o] + list(xs))
         r = calln("_callm", "_cm", d, C(name), *oxs, tmp=f.tmp)
+        if name not in self.registry.byref_names:
+            fast = self.str_intrinsic(f, e, oxs[0], oxs[1:], r)
+            if fast is not None:
+                return stmts, fast
         if name in self.registry.byref_names or (objnode is not None and isinstance(objnode, A.Var) is False and False):
             return self.with_wb(f, stmts, r, lv)
         return stmts, call("_strip", r) if lv is None and name in self.registry.byref_names else r
+
+    def native_only(self, name, n):
+        """Is a call of ``name`` with ``n`` arguments (after the receiver) always a built-in?"""
+        return (name, n) not in self.prog.fns and name not in self.registry.host_names
+
+    def str_intrinsic(self, f, e, o, xs, generic):
+        """Common string methods as Python's own str operations when the receiver is a
+        string (known, or tested here), else ``generic``. Natives that charge operations
+        for long strings are inlined for short ones only."""
+        name, n = e.name, len(e.args)
+        if not self.native_only(name, n) or not isinstance(o, P.Name):
+            return None
+        cs = [a.value if isinstance(a, A.Const) else _NOCONST for a in e.args]
+        if name in ("contains", "index_of", "starts_with", "ends_with") and n == 1 and type(cs[0]) is str:
+            fast = {"contains": lambda: P.Compare(xs[0], [P.In()], [o]),
+                    "index_of": lambda: call(attr(o, "find"), xs[0]),
+                    "starts_with": lambda: call(attr(o, "startswith"), xs[0]),
+                    "ends_with": lambda: call(attr(o, "endswith"), xs[0])}[name]()
+            charged = name == "index_of"
+        elif name == "sub_string" and n in (1, 2) and all(type(c) is int and 0 <= c <= INT_MAX for c in cs):
+            fast = P.Subscript(o, P.Slice(C(cs[0]), C(cs[0] + cs[1]) if n == 2 else None, None), P.Load())
+            charged = False
+        elif name == "split" and n == 1 and type(cs[0]) is str and cs[0]:
+            fast, charged = call(attr(o, "split"), xs[0]), True
+        elif name in ("to_upper", "to_lower") and n == 0:
+            fast, charged = call(attr(o, "upper" if name == "to_upper" else "lower")), True
+        elif name == "len" and n == 0:
+            fast, charged = call("len", o), False
+        else:
+            return None
+        test = None if self.stype(f, e.obj) == "str" else typeis(o, "str")
+        if charged:  # (the native charges len(s) operations from 64 characters on)
+            test = and_(test, P.Compare(call("len", o), [P.Lt()], [C(64)]))
+        return fast if test is None else ifexp(test, fast, generic)
+
+    def inline_callback(self, f, e, o):
+        """``a.map(|x| body)`` (also filter, some, all, reduce) with a closure literal: the
+        closure's body compiled into a loop here when ``a`` is an array, instead of a
+        native calling a closure per element. Same copies, operation charges, depth and
+        error wrapping (ErrorInFunctionCall at the call) as the call; any other receiver
+        gets the native with the closure, which then captures copies: the body writes no
+        variable of the enclosing scope, so none can change while it runs."""
+        name, n = e.name, len(e.args)
+        clo = e.args[0] if n else None
+        if not isinstance(clo, A.Closure) or self.max_variables is not None or name in self.registry.host_names:
+            return None
+        np = len(clo.params)
+        if (name == "reduce" and (n not in (1, 2) or np not in (2, 3))) or \
+                (name != "reduce" and (n != 1 or np not in (1, 2))):
+            return None
+        if not self.callback_inlinable(f, clo):
+            return None
+        line, col = (e.pos[0], e.pos[1]) if e.pos is not None else (0, 0)
+        src = f.tmp()
+        stmts = [assign(src, o)]
+        extra = []
+        if n == 2:  # reduce's initial value, evaluated after the receiver
+            s2, init = self.expr(f, e.args[1])
+            init = self.copy_if_alias(f, e.args[1], init)
+            stmts += s2
+            if not simple(init):
+                t = f.tmp()
+                stmts.append(assign(t, init))
+                init = N(t)
+            extra = [init]
+        # any other receiver: the native, with the closure
+        cs, cx = self.e_Closure(f, clo, snapshot=True)
+        fname = cx.args[1].value  # errors name the closure as a call of it would
+        res = f.tmp()
+        slow = cs + [assign(res, call("_callm", self.depth(f), C(name), N(src), cx, *extra))]
+        fast = self.callback_loop(f, e, clo, src, res, extra)
+        oty = self.stype(f, e.obj)
+        if islist(oty):  # (any other receiver type: unknown result)
+            rty = {"map": tlist(self.cb_tail), "filter": oty, "some": "bool", "all": "bool"}.get(name)
+            self.ntypes[(id(e), f.variant, f.cb)] = rty
+        handler = P.ExceptHandler(N("_E"), "_e", [P.Raise(call("_wrapat", N("_e"), C(fname), C(line), C(col)),
+                                                            None)])
+        if f.redirect:  # the g_ variant's entry checks the depth (see fn_wrapper)
+            f.inline_k = max(f.inline_k, f.doff + 1)
+            check = []
+        else:
+            check = [P.If(P.Compare(N("_d"), [P.Gt()], [self.maxd(f.doff + 1)]), [P.Raise(call("_so"), None)], [])]
+        # the closure's own checks (depth on entry, a tick per call: the chunked loop) are
+        # located at the closure, the native's charge at the call
+        for x in check + [y for y in fast if isinstance(y, P.For)]:
+            locate(x, clo.pos)
+        fast = check + [P.Expr(call("_charge", call("len", N(src)))), P.Try(fast, [handler], [], [])]
+        stmts.append(P.If(typeis(N(src), "list"), fast, slow))
+        return [locate(x, e.pos) for x in stmts], N(res)
+
+    def callback_inlinable(self, f, clo):
+        """A closure body that can run in place: no return, this, nested closure, break or
+        continue, rethrow, scope introspection; and no write to a variable from outside
+        (assignment, mutating method, by-reference native) - its own parameters and
+        variables it declares (and that do not shadow an outer one) excepted."""
+        body = clo.body
+        if has_node(body, (A.Return, A.This, A.Closure, A.Break, A.Continue, A.FnDef)):
+            return False
+        own = set(clo.params)
+        nodes = list(_walk(body))
+        for x in nodes:
+            if isinstance(x, A.Let) and f.lookup(x.name) is None:
+                own.add(x.name)
+        for x in nodes:
+            if isinstance(x, A.Throw) and x.value is None:
+                return False
+            if isinstance(x, A.Call) and x.name in ("is_def_var", "eval", "is_shared"):
+                return False
+            root = None
+            if isinstance(x, A.Assign):
+                root = _root_name(x.target) or "this"
+            elif isinstance(x, A.MethodCall) and not self.safe_method(x.name):
+                root = _root_name(x.obj)
+            elif isinstance(x, A.Call) and x.args and isinstance(x.args[0], A.Var) and (
+                    self.mutating(x.name, len(x.args)) or x.name in self.registry.byref_names):
+                root = x.args[0].name
+            if root is not None and root not in own:
+                return False
+        return True
+
+    def callback_loop(self, f, e, clo, src, res, extra):
+        """The loop of an inlined callback over the array in ``src``, result in ``res``."""
+        name = e.name
+        objnode = e.obj
+        oty = self.stype(f, objnode)
+        ety = elem_of(oty) if islist(oty) else None
+        erng = self.srange(f, objnode) if ety is not None and ety.endswith(("int", BOT)) else None
+        params = list(clo.params)
+        acc = params.pop(0) if name == "reduce" else None
+        x, i = (params + [None])[:2]
+        saved = (f.doff, f.guard, f.facts, f.cb)
+        f.cb = True  # (keys apart from the closure's own compilation, for other receivers)
+        f.doff += 1
+        f.guard = None
+        f.facts = dict(f.facts)
+        f.trips.append(None)
+        f.scopes.append({})
+        try:
+            avi = f.declare(acc, f.key(clo, acc)) if acc is not None else None
+            xvi = f.declare(x, f.key(clo, x), ty=ety, rng=erng)
+            ivi = f.declare(i, f.key(clo, i), ty="int") if i is not None else None
+            bs, val = self.block_value(f, clo.body, True)
+            last = clo.body.stmts[-1].expr if clo.body.stmts and isinstance(clo.body.stmts[-1], A.ExprStmt) else None
+            self.cb_tail = f.tail if last is not None else None
+            if last is not None:
+                val = self.copy_if_alias(f, last, val)
+        finally:
+            f.scopes.pop()
+            f.trips.pop()
+            f.doff, f.guard, f.facts, f.cb = saved
+        el = f.tmp()
+        ro = _prop_reads_only(clo.body, x, self.safe_method)
+        scalar = ety in _SCALAR
+        keep = N(el) if scalar else ifexp(P.Compare(call("type", N(el)), [P.In()], [N("_IMMT")]), N(el),
+                                          call("_cp", N(el)))
+        head = [assign(xvi.py, N(el) if ro or scalar else keep)]
+        pre = []
+        if name == "map":
+            pre = [assign(res, P.List([], P.Load()))]
+            tail = [P.Expr(call(attr(N(res), "append"), val))]
+        elif name == "filter":
+            pre = [assign(res, P.List([], P.Load()))]
+            tail = [P.If(P.Compare(val, [P.Is()], [C(True)]), [P.Expr(call(attr(N(res), "append"), keep))], [])]
+        elif name == "some":
+            pre = [assign(res, C(False))]
+            tail = [P.If(P.Compare(val, [P.Is()], [C(True)]), [assign(res, C(True)), P.Break()], [])]
+        elif name == "all":
+            pre = [assign(res, C(True))]
+            tail = [P.If(P.Compare(val, [P.IsNot()], [C(True)]), [assign(res, C(False)), P.Break()], [])]
+        else:  # reduce
+            pre = [assign(avi.py, extra[0] if extra else C(None))]
+            tail = [assign(avi.py, val)]
+        body = head + bs + tail
+        ch = f.tmp()
+        if ivi is not None:
+            k = f.tmp()
+            pre.append(assign(k, C(-1)))
+            body = [P.AugAssign(S(k), P.Add(), C(1)), assign(ivi.py, N(k))] + body
+        inner = P.For(S(el), N(ch), body, [P.Continue()], None)
+        out = pre + [P.For(S(ch), call("_chunks", N(src)), [inner, P.Break()], [], None)]
+        if name == "reduce":
+            out.append(assign(res, N(avi.py)))
+        return out
 
     def hoist(self, f, stmts, xs):
         """Native call arguments as temporaries (assigned in order after ``stmts``, which
@@ -2290,8 +2515,9 @@ class Compiler:
             reg = getattr(reg, "parent", None)
         return name in _RO_METHODS and not any(k[0] == name for k in self.prog.fns)
 
-    def e_Closure(self, f, e):
+    def e_Closure(self, f, e, snapshot=False):
         g = Fn(self, "closure", parent=f)
+        g.snapshot = snapshot
         params = []
         pre = []
         for p in e.params:
@@ -2313,13 +2539,14 @@ class Compiler:
         ro = tuple(_prop_reads_only(e.body, p, self.safe_method) for p in e.params)
         if any(ro):  # parameters a callback may receive uncopied (see _builtins._util.arg_copier)
             self.defs.append(locate(P.Assign([P.Attribute(N(pyname), "_ro", P.Store())], C(ro)), e.pos))
-        cells = [N(outer.py) for outer, _ in g.captures]
+        cells = [N(outer.py) if outer.shared else call("_Shared", self.read_var(outer))
+                 for outer, _ in g.captures]
         return [], call("_mkclosure", N(pyname), C(fname), C(len(cells)), *cells)
 
     # ---------------------------------------------------------------- control flow
     def e_Block(self, f, e, want=True):
         s, v = self.block_value(f, e, want)
-        self.ntypes[(id(e), f.variant)] = f.tail if want else None
+        self.ntypes[(id(e), f.variant, f.cb)] = f.tail if want else None
         if not s:
             return s, v
         if want and not simple(v):
@@ -2381,12 +2608,12 @@ class Compiler:
             et = None
         elif isinstance(e.other, A.If):
             es, ev = self.e_If(f, e.other, want)
-            et = self.ntypes.get((id(e.other), f.variant))
+            et = self.ntypes.get((id(e.other), f.variant, f.cb))
         else:
             es, ev = self.block_value(f, e.other, want)
             et = f.tail
         f.facts = saved
-        self.ntypes[(id(e), f.variant)] = tjoin(tt, et) if want and e.other is not None else None
+        self.ntypes[(id(e), f.variant, f.cb)] = tjoin(tt, et) if want and e.other is not None else None
         if not ts and not es:
             if want:
                 return cs, ifexp(cx, tv, ev)

@@ -44,11 +44,13 @@ class Registry:
         self.cache = {}
         self.byref_names = set()
         self.impure_names = set()
+        self.host_names = set()  # names with functions registered by the host
         if parent is not None:
             for k, v in parent.by_key.items():
                 self.by_key[k] = list(v)
             self.byref_names |= parent.byref_names
             self.impure_names |= parent.impure_names
+            self.host_names |= parent.host_names
 
     def register(self, name, types, fn, *, pure=True, by_ref=False, ctx=False, host=False, first=False):
         types = tuple(t if t is None or type(t) is tuple else t for t in types)
@@ -62,6 +64,8 @@ class Registry:
             self.byref_names.add(name)
         if not nat.pure:
             self.impure_names.add(name)
+        if host:
+            self.host_names.add(name)
         self.cache.clear()
         return nat
 
