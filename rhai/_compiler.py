@@ -214,6 +214,68 @@ def _walk(node):
 
 
 _CALLBACKS = frozenset(("map", "filter", "some", "all", "reduce"))
+# methods that change an array but never an element of it, nor hand one out uncopied
+_QUERIES = frozenset(("len", "is_empty", "contains", "index_of"))
+_TOP_ONLY = frozenset(("push", "insert", "append", "clear", "truncate", "sort", "reverse", "dedup", "pad"))
+
+
+def _path(node):
+    """(root variable name, number of index/property steps) of an access path."""
+    k = 0
+    while isinstance(node, (A.Index, A.Prop)):
+        node = node.obj
+        k += 1
+    return (node.name if isinstance(node, A.Var) else None), k
+
+
+def share_info(body, comp):
+    """Which variables of a function body (nested closures included, names only) may
+    hold array/map elements shared with another array instead of copies. Returns
+    (deep, touched): names whose elements may change in place or be handed out
+    uncopied (not allowed for arrays sharing elements), and names whose own value
+    may change in place (not allowed for a variable bound to a shared element)."""
+    deep, touched = set(), set()
+    for x in _walk(body):
+        if isinstance(x, A.Assign):
+            root, k = _path(x.target)
+            if root is None:
+                continue
+            if k >= 1 or x.op != "=":
+                touched.add(root)
+            if k >= 2 or (k >= 1 and x.op != "="):
+                deep.add(root)
+        elif isinstance(x, A.MethodCall):
+            root, k = _path(x.obj)
+            if root is None or comp.safe_method(x.name):
+                continue
+            touched.add(root)
+            if k >= 1 or not (x.name in _TOP_ONLY or x.name in _CALLBACKS) or not comp.native_only(x.name, len(x.args)):
+                deep.add(root)
+        elif isinstance(x, A.Call) and x.args:
+            root, k = _path(x.args[0])
+            if root is not None and (comp.mutating(x.name, len(x.args)) or x.name in comp.registry.byref_names
+                                     or x.name in ("take", "eval")):
+                touched.add(root)
+                deep.add(root)
+    # filters whose result goes where its elements stay unchanged and are copied on the
+    # way out: a variable of the above kind, a loop, a callback, a query
+    ok = set()
+
+    def mark(v):
+        while isinstance(v, A.MethodCall) and v.name == "filter" and not v.safe:
+            ok.add(id(v))
+            v = v.obj
+    for x in _walk(body):
+        if isinstance(x, A.Let) and x.value is not None and x.name not in deep:
+            mark(x.value)
+        elif isinstance(x, A.Assign) and x.op == "=" and isinstance(x.target, A.Var) and x.target.name not in deep:
+            mark(x.value)
+        elif isinstance(x, A.For):
+            mark(x.iter)
+        elif isinstance(x, A.MethodCall) and (x.name in _CALLBACKS or x.name in _QUERIES):
+            mark(x.obj)
+    comp.share_ok |= ok
+    return frozenset(deep), frozenset(touched)
 # result types of string methods on a string receiver: (name, arguments after it)
 _STR_METHOD_TYPES = {("split", 1): "list:str", ("split", 0): "list:str", ("split_rev", 1): "list:str",
                      ("to_upper", 0): "str", ("to_lower", 0): "str", ("sub_string", 1): "str",
@@ -586,6 +648,8 @@ class Fn:
         # never writes them and runs before anything else can (see inline_callback)
         self.snapshot = False
         self.cb = False  # compiling a closure body in place (its nodes get keys of their own)
+        # (deep, touched) of share_info for the body being compiled (None: no sharing)
+        self.share = parent.share if parent is not None else None
 
     def key(self, node, name):
         return (id(node), name, self.variant, self.cb)
@@ -713,6 +777,7 @@ class Compiler:
         self.inline_ok = {}
         self.dchecks = {}  # id of an inlined call's depth check -> its test
         self.inline_k = {}  # fn key -> deepest inlined frame of its g_ variant (0: none)
+        self.share_ok = set()  # ids of filter calls whose result may share elements (share_info)
         self.dnodes = []
         self.uses_this = {key: has_node(fd.body, A.This) for key, fd in program.fns.items()}
         self.dirty = False
@@ -1015,6 +1080,7 @@ class Compiler:
         f = Fn(self, "fn")
         f.variant = variant
         f.redirect = redirect
+        f.share = share_info(fd.body, self)
         params = []
         pre = []
         if variant == "g":
@@ -1088,9 +1154,10 @@ class Compiler:
         # no tick: an inlined call is charged with the frame it is inlined into (that frame
         # ticks on entry and holds a bounded number of inlined calls, so recursion still
         # ticks at least once per Python frame)
-        saved = (f.scopes, f.loops, f.catches, f.trips, f.facts, f.fkey, f.kind, f.variant, f.push_ok, f.tail)
-        f.scopes, f.loops, f.catches, f.trips, f.facts, f.fkey, f.kind, f.variant, f.push_ok = \
-            [{}], [], [], [], {}, None, "fn", "g", {}
+        saved = (f.scopes, f.loops, f.catches, f.trips, f.facts, f.fkey, f.kind, f.variant, f.push_ok, f.tail,
+                 f.share)
+        f.scopes, f.loops, f.catches, f.trips, f.facts, f.fkey, f.kind, f.variant, f.push_ok, f.share = \
+            [{}], [], [], [], {}, None, "fn", "g", {}, share_info(fd.body, self)
         f.doff += 1
         try:
             body = []
@@ -1112,7 +1179,8 @@ class Compiler:
                 body += bs + [assign(t, val)]
         finally:
             f.doff -= 1
-            (f.scopes, f.loops, f.catches, f.trips, f.facts, f.fkey, f.kind, f.variant, f.push_ok, f.tail) = saved
+            (f.scopes, f.loops, f.catches, f.trips, f.facts, f.fkey, f.kind, f.variant, f.push_ok, f.tail,
+             f.share) = saved
         line, col = (e.pos[0], e.pos[1]) if e.pos is not None else (0, 0)
         handler = P.ExceptHandler(N("_E"), "_e", [P.Raise(call("_wrapat", N("_e"), C(fd.name), C(line), C(col)),
                                                             None)])
@@ -1188,6 +1256,7 @@ class Compiler:
 
     def main_fn(self):
         f = Fn(self, "main")
+        f.share = share_info(self.prog.stmts, self)
         stmts, val = self.stmts_value(f, self.prog.stmts, True)
         body = stmts + [P.Return(self.main_ret(f, val))]
         args = P.arguments([], [P.arg("_d")], None, [], [], None, [])
@@ -2116,7 +2185,8 @@ class Compiler:
                 vi = self.resolve(f, first.name, first.pos)
                 if vi is not None and vi.const:
                     x0 = call("_cp", x0)
-            elif not isinstance(first, (A.Const, A.ArrayLit, A.MapLit, A.Call, A.Binary)):
+            elif not isinstance(first, (A.Const, A.ArrayLit, A.MapLit, A.Call, A.Binary)) and \
+                    self.stype(f, first) not in _SCALAR:
                 if not simple(x0):
                     t = f.tmp()
                     stmts = stmts + [assign(t, x0)]
@@ -2124,7 +2194,15 @@ class Compiler:
                 x0 = ifexp(P.Compare(call("type", x0), [P.In()], [N("_IMMT")]), x0, call("_cp", x0))
             xs = [x0] + rest
         stmts, xs = self.hoist(f, stmts, xs)
-        return stmts, calln("_callt", "_ct", self.depth(f), C(name), *xs, tmp=f.tmp)
+        generic = calln("_callt", "_ct", self.depth(f), C(name), *xs, tmp=f.tmp)
+        if name == "parse_int" and n == 1 and isinstance(xs[0], P.Name) and self.native_only(name, n):
+            # plain short decimal digits (the native's own fast path) as int()
+            x = xs[0]
+            test = and_(P.Compare(call("len", x), [P.Lt()], [C(19)]), call(attr(x, "isascii")), call(attr(x, "isdigit")))
+            if self.stype(f, first) != "str":
+                test = and_(typeis(x, "str"), test)
+            return stmts, ifexp(test, call("int", x), generic)
+        return stmts, generic
 
     def peel_base_case(self, f, stmts, xs, base, gcall):
         """``x if x < 2 else g_fib_1(_d + 1, x)``: the callee's base case, which cannot raise,
@@ -2299,6 +2377,21 @@ class Compiler:
             return self.with_wb(f, stmts, r, lv)
         return stmts, call("_strip", r) if lv is None and name in self.registry.byref_names else r
 
+    def may_share(self, f, node):
+        """May the array ``node`` (a variable, or a filter of one) hold elements shared
+        with another array? (Neither ever changes an element in place or hands one out.)"""
+        if f.share is None or self.no_types:
+            return False
+        while isinstance(node, A.MethodCall) and node.name == "filter" and not node.safe:
+            node = node.obj
+        if isinstance(node, A.Var):
+            return node.name not in f.share[0]
+        return not isinstance(node, (A.Index, A.Prop, A.This, A.GlobalVar))  # a fresh value
+
+    def binds_shared(self, f, name):
+        """May a loop/callback variable ``name`` be bound to an element without a copy?"""
+        return f.share is not None and not self.no_types and name not in f.share[0] and name not in f.share[1]
+
     def native_only(self, name, n):
         """Is a call of ``name`` with ``n`` arguments (after the receiver) always a built-in?"""
         return (name, n) not in self.prog.fns and name not in self.registry.host_names
@@ -2449,11 +2542,13 @@ class Compiler:
             f.trips.pop()
             f.doff, f.guard, f.facts, f.cb = saved
         el = f.tmp()
-        ro = _prop_reads_only(clo.body, x, self.safe_method)
+        # (the body writes no outer variable: nothing changes the element while it runs)
+        ro = _prop_reads_only(clo.body, x, self.safe_method) or self.binds_shared(f, x)
+        share = name == "filter" and self.may_share(f, objnode) and id(e) in self.share_ok
         scalar = ety in _SCALAR
-        keep = N(el) if scalar else ifexp(P.Compare(call("type", N(el)), [P.In()], [N("_IMMT")]), N(el),
-                                          call("_cp", N(el)))
-        head = [assign(xvi.py, N(el) if ro or scalar else keep)]
+        copy = ifexp(P.Compare(call("type", N(el)), [P.In()], [N("_IMMT")]), N(el), call("_cp", N(el)))
+        keep = N(el) if scalar or share else copy
+        head = [assign(xvi.py, N(el) if ro or scalar else copy)]
         pre = []
         if name == "map":
             pre = [assign(res, P.List([], P.Load()))]
@@ -2744,7 +2839,19 @@ class Compiler:
             it = call("_prange", a, b, C(e.iter.inclusive))
         else:
             s, x = self.expr(f, e.iter)
-            it = call("_iter", x)
+            ity = self.stype(f, e.iter)
+            # an array of immutable values needs no copy of its elements (_chunks slices
+            # it), nor one whose elements never change while the loop variable sees them
+            if islist(ity) and elem_of(ity) in _SCALAR:
+                it = x
+            elif self.may_share(f, e.iter) and self.binds_shared(f, e.var) and e.ivar is None:
+                if not simple(x):
+                    xt = f.tmp()
+                    s = s + [assign(xt, x)]
+                    x = N(xt)
+                it = ifexp(typeis(x, "list"), x, call("_iter", x))
+            else:
+                it = call("_iter", x)
         xty = "int" if rng else elem_of(self.stype(f, e.iter))
         xrng = trips = None
         if rng:
