@@ -10,7 +10,8 @@ from itertools import chain, repeat
 
 from ._errors import EvalAltResult, Position, UNCATCHABLE, err
 from ._registry import sig_name
-from ._values import INT_MAX, INT_MIN, Char, FnPtr, Range, Shared, StepRange, to_debug, to_string, type_of
+from ._values import (INT_MAX, INT_MIN, Char, FnPtr, Range, Shared, StepRange, timestamp, to_debug, to_string,
+                      type_of)
 
 EPS = sys.float_info.epsilon
 _NUMS = (int, float)
@@ -135,6 +136,8 @@ def _ord_pair(a, b, op):
             return a, b
         if a is None:
             return None
+        if ta is timestamp:
+            return a.ns, b.ns
         raise fn_not_found(op, (a, b))
     if (ta is str or ta is Char) and (tb is str or tb is Char):
         return str(a), str(b)
@@ -196,8 +199,49 @@ def sub(a, b):
         return chk(a - b, f"Subtraction overflow: {a} - {b}")
     if ta is str and (tb is str or tb is Char):
         return a.replace(b, "") if b else a
-    x, y = _num_pair(a, b, "-")
-    return x - y
+    if (ta is int or ta is float) and (tb is int or tb is float):
+        return float(a) - float(b)
+    if ta is timestamp:
+        if tb is timestamp:
+            return (a.ns - b.ns) / 1e9
+        if tb is int or tb is float:
+            return ts_sub(a, b)
+    raise fn_not_found("-", (a, b))
+
+
+# ------------------------------------------------------------ timestamps
+# Like Rust's Instant (seconds in an i64 + nanoseconds): INT seconds are exact,
+# FLOAT seconds are truncated to whole milliseconds (Rhai's time_basic module);
+# a result outside the i64 range of seconds, a non-finite or too large FLOAT -> ErrorArithmetic.
+
+_NS = 1_000_000_000
+_TS_MIN = INT_MIN * _NS
+_TS_END = (INT_MAX + 1) * _NS
+
+
+def _ts_move(t, secs, add):
+    if secs < 0:  # a negative amount moves the other way (NaN is not < 0)
+        secs, add = -secs, not add
+    if type(secs) is float:
+        if not secs <= 9.223372036854776e18:  # also NaN and inf
+            raise arith(f"Invalid number of seconds for timestamp {'add' if add else 'subtract'}: {to_string(secs)}")
+        d = int(secs * 1000.0) * 1_000_000
+    else:
+        d = secs * _NS
+    ns = t.ns + d if add else t.ns - d
+    if _TS_MIN <= ns < _TS_END:
+        return timestamp(ns)
+    raise arith(f"Timestamp overflow when {'adding' if add else 'subtracting'} {to_string(secs)} second(s)")
+
+
+def ts_add(t, secs):
+    """timestamp + INT/FLOAT seconds -> a new timestamp."""
+    return _ts_move(t, secs, True)
+
+
+def ts_sub(t, secs):
+    """timestamp - INT/FLOAT seconds -> a new timestamp."""
+    return _ts_move(t, secs, False)
 
 
 def mul(a, b):

@@ -91,6 +91,27 @@ class StepRange:
         return iter(self.it)
 
 
+class timestamp:  # noqa: N801 - the class name is the Rhai type name (type_of)
+    """A point in time: ``ns`` is an INT of nanoseconds on the monotonic clock
+    (like Rust's ``Instant``); prints as ``<timestamp>``.  Immutable: the
+    operators (``_runtime.ts_add``/``ts_sub``) make a new one."""
+
+    __slots__ = ("ns",)
+    rhai_text = "<timestamp>"
+
+    def __init__(self, ns):
+        self.ns = ns
+
+    def __eq__(self, other):
+        return self.ns == other.ns if type(other) is timestamp else NotImplemented
+
+    def __hash__(self):
+        return hash(self.ns)
+
+    def __repr__(self):
+        return "<timestamp>"
+
+
 _TYPE_NAMES = {
     int: "i64",
     float: "f64",

@@ -1,4 +1,7 @@
-"""Timestamps (reference section 9): ``timestamp()``, ``elapsed``, ``sleep``."""
+"""Timestamps (reference section 9): ``timestamp()``, ``elapsed``, ``sleep``.
+The value type is ``_values.timestamp``; its operators (``t ± secs``, ``t1 - t2``,
+comparisons) are in ``_runtime`` (``ts_add``/``ts_sub``, ``sub``, ``_ord_pair``)
+and ``_context.Context.add``."""
 
 from __future__ import annotations
 
@@ -6,30 +9,20 @@ import time as _time
 
 from .._errors import err
 from .._runtime import arith
+from .._values import timestamp
 
-
-class timestamp:  # noqa: N801 - the class name is the Rhai type name (type_of)
-    """A point in time (monotonic clock); prints as ``<timestamp>``."""
-
-    __slots__ = ("t",)
-    rhai_text = "<timestamp>"
-
-    def __init__(self, t):
-        self.t = t
-
-    def __repr__(self):
-        return "<timestamp>"
+__all__ = ["timestamp"]
 
 
 def now():
-    return timestamp(_time.monotonic())
+    return timestamp(_time.monotonic_ns())
 
 
 def elapsed(ts):
-    d = _time.monotonic() - ts.t
+    d = _time.monotonic_ns() - ts.ns
     if d < 0:
         raise arith("Cannot calculate elapsed time of a timestamp in the future")
-    return d
+    return d / 1e9
 
 
 def sleep(ctx, d, secs):
