@@ -845,12 +845,13 @@ class Compiler:
         """Compile a top-level unit, recompiling if closures discovered shared variables."""
         saved_defs = len(self.defs)
         saved_anon = self.nanon
-        for attempt in range(12):
+        attempt = 0
+        while True:
             self.new_shared = set()
             self.dirty = False
             self.seen = {}
             self.rseen = {}
-            if attempt == 11:
+            if attempt >= 11:  # no convergence: compile without static types (always valid)
                 self.no_types = True
             node = make()
             vt = self.vtypes
@@ -862,18 +863,19 @@ class Compiler:
             vr = self.vrange
             for key, (hull, acc) in self.rseen.items():
                 nr = r_clamp(r_add(hull, acc))
+                if key in vr and vr[key] is None:
+                    continue  # widened to unknown: stays so
                 if nr != vr.get(key, EMPTY):
                     n = self.rchanges[key] = self.rchanges.get(key, 0) + 1
                     vr[key] = nr if n < 4 else None  # widen
                     self.dirty = True
-            if not (self.new_shared - self.shared_keys) and not self.dirty:
+            if not (self.new_shared - self.shared_keys) and (not self.dirty or self.no_types):
                 self.no_types = False
                 return node
-            self.shared_keys |= self.new_shared
+            self.shared_keys |= self.new_shared  # (grows only: this ends)
             del self.defs[saved_defs:]
             self.nanon = saved_anon
-        self.no_types = False
-        return node
+            attempt += 1
 
     def note(self, key, ty):
         """Record a value of static type ``ty`` written to the variable ``key``."""

@@ -433,3 +433,12 @@ def test_read_only_callback_parameters_keep_value_semantics():
     assert run(base + 'a.some(|r| r.s.sub_string(0, 1) == "b")') is True
     assert run(base + 'a.all(|r| r.n > 0)') is True
     assert run('let a = [#{n: 1}]; a.map(|r| r.n + 1)') == [2]
+
+
+def test_type_inference_that_does_not_settle_still_compiles_every_closure():
+    # found by test_statement_soup: a widened INT range kept the unit recompiling until
+    # its last attempt, which then dropped the closures' definitions (NameError)
+    src = ("let x = 0; let a = []; let m = #{k: 0}; let c = |v| v; "
+           "fn g(n) { if n < 1 { 0 } else { g(n - 1) + 1 } } x = g(3); let c = |v| v + x; "
+           "switch x { 1 => x = 2, 2..5 => x = 3, _ => () }; [x, c.call(1)]")
+    assert run(src) == [3, 4]
