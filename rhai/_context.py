@@ -482,11 +482,11 @@ class RunCtx:
             return str(a) + str(b)
         if (ta is int or ta is float) and (tb is int or tb is float):
             return float(a) + float(b)
-        if ta is list and tb is list:
-            return self.check_arr(a + b)
+        if ta is list and tb is list:  # (copies: either side's elements may be a variable's)
+            return self.check_arr(R.deep(a) + R.deep(b))
         if ta is dict and tb is dict:
-            r = dict(a)
-            r.update(b)
+            r = R.deep(a)
+            r.update(R.deep(b))
             return self.check_map(r)
         if ta is bytearray:
             if tb is bytearray:
@@ -501,12 +501,12 @@ class RunCtx:
         ta = type(a)
         if ta is list:
             if type(b) is list:
-                a.extend(b)
+                a.extend(R.deep(b))
             else:
-                a.append(b)
+                a.append(R.cp(b))
             return self.check_arr(a) if self.max_arr else a
         if ta is dict and type(b) is dict:
-            a.update(b)
+            a.update(R.deep(b))
             return self.check_map(a)
         if ta is bytearray:
             tb = type(b)
