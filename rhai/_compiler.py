@@ -2086,6 +2086,10 @@ class Compiler:
         return self.read_var(vi), xs
 
     def index_expr(self, f, o, i, oty=None, ity=None):
+        if oty == "map" and simple(o) and simple(i):
+            if ity == "str" or (isinstance(i, P.Constant) and type(i.value) is str):
+                return call(attr(o, "get"), i)
+            return ifexp(typeis(i, "str"), call(attr(o, "get"), i), call("_idx", o, i))
         if not simple(o):
             t = f.tmp()
             wo, o = P.NamedExpr(S(t), o), N(t)
@@ -2133,6 +2137,8 @@ class Compiler:
         s, o = self.expr(f, e.obj)
         if isinstance(o, P.Name):
             fast = call(attr(o, "get"), C(e.name))
+            if self.stype(f, e.obj) == "map":
+                return s, fast
             return s, ifexp(typeis(o, "dict"), fast, call("_getp", o, C(e.name)))
         return s, call("_getp", o, C(e.name))
 
