@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast as P
 import copy
+import functools
 import sys
 
 from . import _ast as A
@@ -101,6 +102,25 @@ def elem_of(t):
     return BOT if t == BOT else None
 
 
+def ismap(t):
+    return t is not None and t.startswith("map")
+
+
+@functools.lru_cache(maxsize=4096)
+def map_fields(t):
+    """{field: scalar type} of a map type ``map{a:int,b:str}`` (``map``: none known)."""
+    if not t.startswith("map{"):
+        return {}
+    return dict(kv.split(":", 1) for kv in t[4:-1].split(","))
+
+
+def tmap(fields):
+    """Map type whose listed fields are known to be present with those scalar types."""
+    if not fields:
+        return "map"
+    return "map{" + ",".join(f"{k}:{fields[k]}" for k in sorted(fields)) + "}"
+
+
 def tjoin(a, b):
     if a == b:
         return a
@@ -108,6 +128,9 @@ def tjoin(a, b):
         return b
     if b == BOT:
         return a
+    if ismap(a) and ismap(b):  # fields present in both with the same type
+        fa, fb = map_fields(a), map_fields(b)
+        return tmap({k: t for k, t in fa.items() if fb.get(k) == t})
     if islist(a) and islist(b):
         if a == "list" or b == "list":
             return "list"
@@ -214,6 +237,11 @@ def _walk(node):
 
 
 _CALLBACKS = frozenset(("map", "filter", "some", "all", "reduce"))
+
+
+def _plain_key(k):
+    """A map key that can be written into a type string (see tmap)."""
+    return type(k) is str and k.isidentifier()
 # methods that change an array but never an element of it, nor hand one out uncopied
 _QUERIES = frozenset(("len", "is_empty", "contains", "index_of"))
 _TOP_ONLY = frozenset(("push", "insert", "append", "clear", "truncate", "sort", "reverse", "dedup", "pad"))
@@ -977,9 +1005,11 @@ class Compiler:
             self.note_range(vi.key, erng)
 
     def note_mutated(self, vi):
-        """The array in ``vi`` (or something nested in it) was mutated in an unknown way."""
+        """The array or map in ``vi`` (or something nested in it) was mutated in an unknown way."""
         if vi is not None and islist(vi.ty):
             self.note(vi.key, "list")
+        elif vi is not None and ismap(vi.ty):
+            self.note(vi.key, "map")
 
     def root_var(self, f, node):
         while isinstance(node, (A.Index, A.Prop)):
@@ -1245,6 +1275,8 @@ class Compiler:
         """Types a parameter may be specialised on (checkable by f_'s guard)."""
         if t == BOT or t in _GUARD:
             return t
+        if ismap(t):
+            return "map"
         return "list" if islist(t) else None
 
     def note_return(self, f, ty):
@@ -1396,7 +1428,14 @@ class Compiler:
             vi = f.lookup(node.name)
             return None if vi is None or vi.shared else vi.ty
         if isinstance(node, A.MapLit):
-            return "map"
+            fields = {}
+            for k, v in node.items:
+                t = self.stype(f, v)
+                fields[k] = t
+            return tmap({k: t for k, t in fields.items() if t in _SCALAR and _plain_key(k)})
+        if isinstance(node, A.Prop) and not node.safe:
+            ot = self.stype(f, node.obj)
+            return map_fields(ot).get(node.name) if ismap(ot) else None
         if isinstance(node, A.Binary):
             if node.op in _CMP:
                 return "bool"
@@ -1430,6 +1469,9 @@ class Compiler:
         if isinstance(node, A.Index) and not node.safe:
             if self.stype(f, node.idx) == "int":
                 return elem_of(self.stype(f, node.obj))
+            ot = self.stype(f, node.obj)
+            if ismap(ot) and isinstance(node.idx, A.Const) and type(node.idx.value) is str:
+                return map_fields(ot).get(node.idx.value)
         return None
 
     def demote(self, vi, ty):
@@ -1578,6 +1620,7 @@ class Compiler:
                     else:
                         self.note_mutated(vi)
                 else:
+                    self.note_mutated(vi)  # (a map's fields: no longer known)
                     self.note_range(vi.key, None)  # e.g. bit-field assignment on an INT
         else:
             raise ParseError("AssignmentToInvalidLHS", "Expression cannot be assigned to", t.pos)
@@ -1604,7 +1647,7 @@ class Compiler:
                 tv = f.tmp()
                 out.append(assign(tv, ve))
                 ve = N(tv)
-            if len(keys) == 1 and keys[0][0] == "i" and isinstance(rootread, P.Name) and rootty == "map" and \
+            if len(keys) == 1 and keys[0][0] == "i" and isinstance(rootread, P.Name) and ismap(rootty) and \
                     self.stype(f, steps[0].idx) == "str":
                 curv = call(attr(rootread, "get"), keys[0][1])
             elif len(keys) == 1 and keys[0][0] == "i" and isinstance(rootread, P.Name):
@@ -1627,7 +1670,7 @@ class Compiler:
                 [P.Assign([P.Subscript(r, k, P.Store())], tv)],
                 [P.ExceptHandler(N("IndexError"), None, [P.Expr(call("_setidx", r, k, tv))])], [], [])
             kty = self.stype(f, steps[0].idx)
-            if rootty == "map":
+            if ismap(rootty):
                 store = [P.Assign([P.Subscript(r, k, P.Store())], tv)]
                 kv = f.lookup(steps[0].idx.name) if isinstance(steps[0].idx, A.Var) else None
                 if self.max_map_size and not (kv is not None and (vi.key, kv.key) in f.infacts):
@@ -1999,7 +2042,7 @@ class Compiler:
             t = f.tmp()
             stmts = stmts + [assign(t, a)]
             a = N(t)
-        if self.stype(f, e.right) == "map" and simple(a) and simple(b) and self.stype(f, e.left) == "str":
+        if ismap(self.stype(f, e.right)) and simple(a) and simple(b) and self.stype(f, e.left) == "str":
             x = P.Compare(a, [P.In()], [b])
         elif isinstance(a, P.Name) and isinstance(b, P.Name):
             x = ifexp(and_(typeis(b, "dict"), typeis(a, "str")), P.Compare(a, [P.In()], [b]), call("_contains", b, a))
@@ -2037,7 +2080,7 @@ class Compiler:
             return [locate(tr, e.pos)], N(t)
         stmts, (o, i) = self.seq(f, [e.obj, e.idx])
         oty, ity = self.stype(f, e.obj), self.stype(f, e.idx)
-        if (islist(oty) and (ity == "int" or is_int_const(i))) or oty == "map":
+        if (islist(oty) and (ity == "int" or is_int_const(i))) or ismap(oty):
             for x in (o, i):
                 if not simple(x):
                     t = f.tmp()
@@ -2046,7 +2089,7 @@ class Compiler:
                         o = N(t)
                     else:
                         i = N(t)
-        if oty == "map":
+        if ismap(oty):
             if ity == "str" or (isinstance(i, P.Constant) and type(i.value) is str):
                 return stmts, call(attr(o, "get"), i)
             return stmts, ifexp(typeis(i, "str"), call(attr(o, "get"), i), call("_idx", o, i))
@@ -2086,7 +2129,7 @@ class Compiler:
         return self.read_var(vi), xs
 
     def index_expr(self, f, o, i, oty=None, ity=None):
-        if oty == "map" and simple(o) and simple(i):
+        if ismap(oty) and simple(o) and simple(i):
             if ity == "str" or (isinstance(i, P.Constant) and type(i.value) is str):
                 return call(attr(o, "get"), i)
             return ifexp(typeis(i, "str"), call(attr(o, "get"), i), call("_idx", o, i))
@@ -2137,7 +2180,7 @@ class Compiler:
         s, o = self.expr(f, e.obj)
         if isinstance(o, P.Name):
             fast = call(attr(o, "get"), C(e.name))
-            if self.stype(f, e.obj) == "map":
+            if ismap(self.stype(f, e.obj)):
                 return s, fast
             return s, ifexp(typeis(o, "dict"), fast, call("_getp", o, C(e.name)))
         return s, call("_getp", o, C(e.name))
@@ -2696,7 +2739,7 @@ class Compiler:
         saved_in = f.infacts
         c = e.cond
         if isinstance(c, A.In) and not c.negate and isinstance(c.left, A.Var) and isinstance(c.right, A.Var) and \
-                self.stype(f, c.right) == "map" and self.stype(f, c.left) == "str" and \
+                ismap(self.stype(f, c.right)) and self.stype(f, c.left) == "str" and \
                 not assigns(e.then, c.left.name) and not _drops_keys(e.then, c.right.name):
             kv, mv = f.lookup(c.left.name), f.lookup(c.right.name)
             if kv is not None and mv is not None and not kv.shared and not mv.shared:

@@ -442,3 +442,47 @@ def test_type_inference_that_does_not_settle_still_compiles_every_closure():
            "fn g(n) { if n < 1 { 0 } else { g(n - 1) + 1 } } x = g(3); let c = |v| v + x; "
            "switch x { 1 => x = 2, 2..5 => x = 3, _ => () }; [x, c.call(1)]")
     assert run(src) == [3, 4]
+
+
+MAP_FIELD_TYPES = [
+    'let m = #{a: 1}; m.a = "x"; m.a + 1',
+    'let m = #{a: 1}; m.remove("a"); m.a == ()',
+    'let rows = [#{s: 1}]; rows[0].s = "z"; rows[0].s + 1',
+    'let rows = [#{s: 1}, #{s: "a"}]; rows.map(|r| r.s + 1)',
+    'let m = #{a: 1}; m += #{a: "q"}; m.a + 1',
+    'let m = #{a: 1}; m.mixin(#{a: 2.5}); m.a + 1',
+    'fn f() { #{a: 1} } let m = f(); m.a = "s"; m.a + 1',
+    'let m = #{a: 1}; let k = "a"; m[k] = "s"; m.a + 1',
+    'let m = #{a: 1}; fn set(x) { this.a = "s" } m.set(0); m.a + 1',
+    'let m = #{a: 1}; for r in [m] { r.a = 0.5; } m.a + 1',
+    'let a = [#{n: 1}]; let o = []; for r in a { r.n = "x"; o.push(r.n + 1) } [o, a[0].n]',
+    'let m = #{a: 1}; let f = || m.a = "s"; f.call(); m.a + 1',
+    'let m = #{a: 1}; if true { m = #{a: "s"} } m.a + 1',
+    'let m = #{a: 1}; m.a += 1.5; m.a',
+    'let m = #{a: 1}; m.clear(); m.a',
+    'let m = #{a: 1, b: "x"}; let ms = [m, #{a: 2}]; ms.map(|q| q.a * 2)',
+    'let m = #{"a b": 1}; m["a b"] + 1',
+    'let m = #{a: 1}; m["a"] = "s"; m["a"] + 1',
+    'let a = [#{n: 1}]; a.map(|r| { r.n = "x"; r.n + 1 })',
+    'let a = [#{n: 1}]; a.filter(|r| r.n > 0).map(|r| r.n * 3)',
+    'let m = #{n: 1}; let s = 0; for i in 0..3 { s += m.n; m.n = i * 1.5 } [s, m.n]',
+    'fn g(m) { m.n + 1 } g(#{n: 1}) + g(#{n: 2.5})',
+    'let m = #{n: 1}; m.n = m.n.to_string(); m.n + 1',
+]
+
+
+@pytest.mark.parametrize("src", MAP_FIELD_TYPES)
+def test_map_field_types_follow_every_change(src, monkeypatch):
+    """Map literals give the compiler their scalar fields' types; every way of changing
+    a field must drop them (checked against a compile that never knows them)."""
+    from rhai import _compiler
+
+    def outcome():
+        try:
+            return ("ok", run(src))
+        except rhai.EvalAltResult as e:
+            return ("error", e.kind, str(e))
+
+    got = outcome()
+    monkeypatch.setattr(_compiler, "map_fields", lambda t: {})
+    assert got == outcome()
