@@ -2214,6 +2214,8 @@ class Compiler:
                     return stmts, gcall
                 return self.peel_base_case(f, stmts, xs, base, gcall)
             return stmts, call(self.fn_pyname(name, n), d1, N("_UNB"), *xs)
+        if name == "take" and n == 1 and self.native_only(name, n):
+            return self.take_call(f, e)
         # native: first argument by reference if plain variable
         if n and isinstance(e.args[0], A.Var) and self.mutating(name, n):
             self.note_mutated(self.root_var(f, e.args[0]))
@@ -2270,6 +2272,25 @@ class Compiler:
         test = P.Compare(xs[k], [_CMP[op]()], [C(c)])
         value = xs[then] if type(then) is int else C(then[0])
         return stmts, ifexp(test, value, gcall)
+
+    def take_call(self, f, e):
+        """``take(x)``: x's value, leaving ``()`` in the variable, element or property
+        (a constant is an error; any other expression just gives its value)."""
+        arg = e.args[0]
+        s, x = self.expr(f, arg)
+        root = arg
+        while isinstance(root, (A.Index, A.Prop)):
+            root = root.obj
+        if not isinstance(root, A.Var) or any(getattr(st, "safe", False) for st in _walk(arg)
+                                              if isinstance(st, (A.Index, A.Prop))):
+            return s, x
+        vi = f.lookup(root.name)
+        if vi is not None and vi.const:
+            return s + [locate(P.Raise(call("_constmod", C(root.name)), None), e.pos)], C(None)
+        t = f.tmp()
+        s = s + [assign(t, x)]
+        s += self.assign_stmt(f, A.Assign(e.pos, arg, "=", A.Const(e.pos, None)))
+        return s, N(t)
 
     def special_call(self, f, e):
         name = e.name

@@ -147,6 +147,7 @@ class RunCtx:
         self.dyn = dyn if dyn is not None else {}
         self.dyn_const = set(dyn_const)
         self.fn_scope = fn_scope
+        self.program_fns = {}  # (name, arity) -> FnDef, for get_fn_metadata_list
         self.consts = {}
         for k in self.dyn_const:
             if k in self.dyn:

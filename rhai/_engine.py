@@ -245,12 +245,15 @@ class Engine:
             dyn, consts = {}, set()
         ctx = RunCtx(self, dyn, consts)
         ctx.scope = scope
+        ctx.program_fns = ast._program.fns
         g = ctx.make_globals()
         try:
             exec(code, g)
             ctx.fns = g["_FNS"]
             result = go(ctx, g)
         except EvalAltResult as e:
+            if e.kind == "Exit":  # exit(value): the run's result (no scope write-back)
+                return e.value
             fix_pos(e)
             raise e.with_traceback(None) from None
         except RecursionError:

@@ -46,6 +46,7 @@ UNCATCHABLE = frozenset(
         "ErrorTerminated",
         "ErrorSystem",
         "ErrorCustomSyntax",
+        "Exit",  # exit(value): ends the whole run with a value (not an error for the host)
     }
 )
 

@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
+from .._errors import err
 from .._registry import ANY
 from .._runtime import contains
 from .._values import FnPtr, to_debug, to_string
 
 
+def exit_(value=None):
+    """``exit()`` / ``exit(value)``: ends the run from any depth; no ``catch`` sees it
+    and the engine returns ``value`` as the result."""
+    raise err("Exit", "Exit", value=value)
+
+
+def fn_metadata(ctx, d, name=None, arity=None):
+    """``get_fn_metadata_list([name[, arity]])``: one map per script function (sorted
+    by name and arity): ``name``, ``access``, ``is_anonymous``, ``params``."""
+    out = []
+    for (fname, n), fd in sorted(ctx.program_fns.items()):
+        if (name is not None and fname != name) or (arity is not None and n != arity):
+            continue
+        out.append({"name": fname, "access": "private" if fd.private else "public",
+                    "is_anonymous": False, "params": list(fd.params)})
+    return out
+
+
 def register(reg):
     r = reg.register
+    r("exit", (), exit_)
+    r("exit", (ANY,), exit_)
+    r("get_fn_metadata_list", (), fn_metadata, ctx=True)
+    r("get_fn_metadata_list", ((str,),), fn_metadata, ctx=True)
+    r("get_fn_metadata_list", ((str,), (int,)), fn_metadata, ctx=True)
     r("to_string", (ANY,), to_string)
     r("to_debug", (ANY,), to_debug)
     r("contains", (ANY, ANY), contains)
