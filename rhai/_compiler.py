@@ -2331,7 +2331,7 @@ class Compiler:
         obj = e.obj
         lv = self.lvalue_info(f, obj)
         s, o = self.expr(f, obj)
-        if lv is not None and not simple(o):
+        if not simple(o):  # the receiver is evaluated before the arguments
             t = f.tmp()
             s = s + [assign(t, o)]
             o = N(t)

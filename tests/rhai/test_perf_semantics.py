@@ -486,3 +486,12 @@ def test_map_field_types_follow_every_change(src, monkeypatch):
     got = outcome()
     monkeypatch.setattr(_compiler, "map_fields", lambda t: {})
     assert got == outcome()
+
+
+def test_a_method_call_receiver_is_evaluated_before_its_arguments():
+    # the receiver's error comes first, as in Rhai
+    e = error_of("let c = #{}; c.all(|v| v).reduce(|s, x| s, [zz])")
+    assert e.kind == "ErrorFunctionNotFound" and "all" in str(e)
+    src = "let log = []; fn f(l, x) { l.push(x); l } let a = [1]; a.len().max({ log.push(1); 2 }); log"
+    assert run(src) == [1]
+    assert run('let s = ""; fn t(x) { x } [t("a"), t("b")].map(|x| x).len()') == 2
