@@ -1578,8 +1578,11 @@ class Compiler:
                 aug = P.AugAssign(S(cur.id), P.Add(), ve)
                 if not self.max_string_size:
                     return vs + [aug]
-                lim = P.Compare(P.BinOp(call("len", cur), P.Add(), call("len", ve)), [P.LtE()],
-                                [C(self.max_string_size // 4)])
+                if isinstance(ve, P.Constant):  # (a constant's length is known)
+                    lim = P.Compare(call("len", cur), [P.LtE()], [C(self.max_string_size // 4 - len(ve.value))])
+                else:
+                    lim = P.Compare(P.BinOp(call("len", cur), P.Add(), call("len", ve)), [P.LtE()],
+                                    [C(self.max_string_size // 4)])
                 return vs + [P.If(lim, [aug], [full])]
             return vs + [full]
         # index / property chain
