@@ -1,634 +1,68 @@
 """Rhai AST -> Python ``ast`` -> code object.
 
 User text only ever becomes ``ast.Constant`` values. Rhai variables become
-Python locals named ``v_<name>[_<n>]``; helpers start with ``_``.
+Python locals named ``v_<name>[_<n>]``; helpers start with ``_``. The static facts
+the compiler keeps are in ``_lattice``, the questions it asks of Rhai code in
+``_analysis``, and the Python-AST building blocks in ``_pyast``.
 """
 
 from __future__ import annotations
 
 import ast as P
 import copy
-import functools
 import sys
 
 from . import _ast as A
+from ._analysis import (
+    _CALLBACKS, _COUNTED_MAX, _cheap, _drops_keys, _guardable, _guardable_stmt, _plain_key,
+    _prop_reads_only, _root_name, _size, _walk, assigns, base_case, has_node, mentions,
+    push_names, push_sites, share_info,
+)
+from ._lattice import (
+    BOT, EMPTY, _INTISH, _SCALAR, elem_of, int_len_range, islist, ismap, map_fields, r_add,
+    r_clamp, r_fits, r_hull, r_meet, r_mul, r_neg, r_widen, tjoin, tlist, tmap,
+)
+from ._pyast import (
+    C, N, S, _ARITH_HELPER, _CMP, _CMP_HELPER, _hoist_depth, _is_tmp, _pure, _tail_assigns,
+    _tail_return, and_, assign, attr, call, ifexp, in_i64, is_, is_int_const, locate, simple,
+    typeis,
+)
 from ._errors import ParseError
 from ._values import INT_MAX, INT_MIN, Char
 
 __all__ = ["compile_program"]
 
-_CMP = {"<": P.Lt, "<=": P.LtE, ">": P.Gt, ">=": P.GtE, "==": P.Eq, "!=": P.NotEq}
-_CMP_HELPER = {"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge", "==": "_eq", "!=": "_ne"}
-_ARITH_HELPER = {"+": "_add", "-": "_sub", "*": "_mul", "/": "_div", "%": "_mod", "**": "_pow",
-                 "<<": "_shl", ">>": "_shr", "&": "_band", "|": "_bor", "^": "_bxor"}
-_BOOL_OPS = frozenset(_CMP) | {"in"}
+
 _GUARD = {"int": "int", "str": "str", "bool": "bool", "float": "float", "map": "dict", "list": "list"}
+
+
 _NONMUT = frozenset(("len", "is_empty", "contains", "index_of", "type_of", "keys", "values", "to_string",
                      "to_debug", "get", "is_shared"))
+
+
 _RO_METHODS = _NONMUT | {"sub_string", "to_upper", "to_lower", "starts_with", "ends_with", "split", "chars",
                           "to_int", "to_float", "parse_int", "parse_float", "abs", "sign"}
+
+
 SPECIAL_CALLS = frozenset(("Fn", "call", "curry", "type_of", "print", "debug", "is_def_fn", "is_def_var",
                            "is_shared", "eval"))
 
 
-def N(name):
-    return P.Name(name, P.Load())
-
-
-def S(name):
-    return P.Name(name, P.Store())
-
-
-def C(v):
-    return P.Constant(v)
-
-
-def call(f, *args):
-    return P.Call(N(f) if isinstance(f, str) else f, list(args), [])
-
-
-def attr(obj, name):
-    return P.Attribute(obj, name, P.Load())
-
-
-def is_(a, b):
-    return P.Compare(a, [P.Is()], [b])
-
-
-def typeis(x, t):
-    return is_(call("type", x), N(t))
-
-
-def and_(*xs):
-    xs = [x for x in xs if x is not None]
-    if not xs:
-        return None
-    if len(xs) == 1:
-        return xs[0]
-    return P.BoolOp(P.And(), list(xs))
-
-
-def assign(name, value):
-    return P.Assign([S(name)], value)
-
-
-def ifexp(test, body, orelse):
-    return P.IfExp(test, body, orelse)
-
-
-def simple(e):
-    return isinstance(e, (P.Name, P.Constant))
-
-
-def is_int_const(e):
-    return isinstance(e, P.Constant) and type(e.value) is int
-
-
-# Static types: None = unknown; "int", "str", "bool", "float"; "list" = array of unknown
-# elements, "list:<T>" = array whose elements all have type T; "?" = no value yet
-# (bottom, e.g. the element type of an empty array literal).
-BOT = "?"
-_SCALAR = frozenset(("int", "str", "bool", "float"))
-_INTISH = frozenset(("int", BOT))
-
-
-def islist(t):
-    return t is not None and t.startswith("list")
-
-
-def elem_of(t):
-    if t is not None and t.startswith("list:"):
-        return t[5:]
-    return BOT if t == BOT else None
-
-
-def ismap(t):
-    return t is not None and t.startswith("map")
-
-
-@functools.lru_cache(maxsize=4096)
-def map_fields(t):
-    """{field: scalar type} of a map type ``map{a:int,b:str}`` (``map``: none known)."""
-    if not t.startswith("map{"):
-        return {}
-    return dict(kv.split(":", 1) for kv in t[4:-1].split(","))
-
-
-def tmap(fields):
-    """Map type whose listed fields are known to be present with those scalar types."""
-    if not fields:
-        return "map"
-    return "map{" + ",".join(f"{k}:{fields[k]}" for k in sorted(fields)) + "}"
-
-
-def tjoin(a, b):
-    if a == b:
-        return a
-    if a == BOT:
-        return b
-    if b == BOT:
-        return a
-    if ismap(a) and ismap(b):  # fields present in both with the same type
-        fa, fb = map_fields(a), map_fields(b)
-        return tmap({k: t for k, t in fa.items() if fb.get(k) == t})
-    if islist(a) and islist(b):
-        if a == "list" or b == "list":
-            return "list"
-        e = tjoin(a[5:], b[5:])
-        return "list" if e is None else "list:" + e
-    return None
-
-
-def tlist(e):
-    """Array type with element type e (nesting capped)."""
-    if e is None or e.count("list") >= 3:
-        return "list"
-    return "list:" + e
-
-
-# Integer value ranges: (lo, hi), EMPTY (no value yet) or None (unknown). A variable's
-# range covers its INT value, or the INT leaves of its arrays ("list:int", ...).
-EMPTY = "E"
-
-
-def r_hull(a, b):
-    if a is None or b is None:
-        return None
-    if a == EMPTY:
-        return b
-    if b == EMPTY:
-        return a
-    return (min(a[0], b[0]), max(a[1], b[1]))
-
-
-def r_add(a, b):
-    if a is None or b is None:
-        return None
-    if a == EMPTY or b == EMPTY:
-        return EMPTY
-    return (a[0] + b[0], a[1] + b[1])
-
-
-def r_neg(a):
-    if a is None or a == EMPTY:
-        return a
-    return (-a[1], -a[0])
-
-
-def r_mul(a, b):
-    if a is None or b is None:
-        return None
-    if a == EMPTY or b == EMPTY:
-        return EMPTY
-    ps = (a[0] * b[0], a[0] * b[1], a[1] * b[0], a[1] * b[1])
-    return (min(ps), max(ps))
-
-
-def r_widen(old, new):
-    """Join for the interprocedural fix-point: a bound that moves jumps to 0 / the i64 limit."""
-    r = r_clamp(r_hull(old, new))
-    if r is None or r == EMPTY or old == EMPTY or r == old:
-        return r
-    lo = r[0] if r[0] >= old[0] else (0 if r[0] >= 0 else INT_MIN)
-    hi = r[1] if r[1] <= old[1] else INT_MAX
-    return (lo, hi)
-
-
-def r_fits(r):
-    return r is not None and (r == EMPTY or (INT_MIN <= r[0] and r[1] <= INT_MAX))
-
-
-def r_clamp(r):
-    if r is None or r == EMPTY:
-        return r
-    lo, hi = max(r[0], INT_MIN), min(r[1], INT_MAX)
-    return (lo, hi) if lo <= hi else EMPTY
-
-
-def int_len_range(r):
-    """Range of len(str(x)) for x in the INT range r."""
-    if r is None:
-        return (1, 20)
-    if r == EMPTY:
-        return EMPTY
-    return (1, max(len(str(r[0])), len(str(r[1]))))
-
-
-def has_node(node, cls):
-    if isinstance(node, cls):
-        return True
-    if isinstance(node, A.Node):
-        return any(has_node(getattr(node, fl, None), cls) for fl in node.fields)
-    if isinstance(node, (list, tuple)):
-        return any(has_node(x, cls) for x in node)
-    return False
-
-
-def _walk(node):
-    """Every Rhai AST node in ``node`` (a node, list or tuple)."""
-    todo = [node]
-    while todo:
-        x = todo.pop()
-        if isinstance(x, A.Node):
-            yield x
-            todo.extend(getattr(x, fl, None) for fl in x.fields)
-        elif isinstance(x, (list, tuple)):
-            todo.extend(x)
-
-
-_CALLBACKS = frozenset(("map", "filter", "some", "all", "reduce"))
-
-
-def _plain_key(k):
-    """A map key that can be written into a type string (see tmap)."""
-    return type(k) is str and k.isidentifier()
-# methods that change an array but never an element of it, nor hand one out uncopied
-_QUERIES = frozenset(("len", "is_empty", "contains", "index_of"))
-_TOP_ONLY = frozenset(("push", "insert", "append", "clear", "truncate", "sort", "reverse", "dedup", "pad"))
-
-
-def _path(node):
-    """(root variable name, number of index/property steps) of an access path."""
-    k = 0
-    while isinstance(node, (A.Index, A.Prop)):
-        node = node.obj
-        k += 1
-    return (node.name if isinstance(node, A.Var) else None), k
-
-
-def share_info(body, comp):
-    """Which variables of a function body (nested closures included, names only) may
-    hold array/map elements shared with another array instead of copies. Returns
-    (deep, touched): names whose elements may change in place or be handed out
-    uncopied (not allowed for arrays sharing elements), and names whose own value
-    may change in place (not allowed for a variable bound to a shared element)."""
-    deep, touched = set(), set()
-    for x in _walk(body):
-        if isinstance(x, A.Assign):
-            root, k = _path(x.target)
-            if root is None:
-                continue
-            if k >= 1 or x.op != "=":
-                touched.add(root)
-            if k >= 2 or (k >= 1 and x.op != "="):
-                deep.add(root)
-        elif isinstance(x, A.MethodCall):
-            root, k = _path(x.obj)
-            if root is None or comp.safe_method(x.name):
-                continue
-            touched.add(root)
-            if k >= 1 or not (x.name in _TOP_ONLY or x.name in _CALLBACKS) or not comp.native_only(x.name, len(x.args)):
-                deep.add(root)
-        elif isinstance(x, A.Call) and x.args:
-            root, k = _path(x.args[0])
-            if root is not None and (comp.mutating(x.name, len(x.args)) or x.name in comp.registry.byref_names
-                                     or x.name in ("take", "eval")):
-                touched.add(root)
-                deep.add(root)
-    # filters whose result goes where its elements stay unchanged and are copied on the
-    # way out: a variable of the above kind, a loop, a callback, a query
-    ok = set()
-
-    def mark(v):
-        while isinstance(v, A.MethodCall) and v.name == "filter" and not v.safe:
-            ok.add(id(v))
-            v = v.obj
-    for x in _walk(body):
-        if isinstance(x, A.Let) and x.value is not None and x.name not in deep:
-            mark(x.value)
-        elif isinstance(x, A.Assign) and x.op == "=" and isinstance(x.target, A.Var) and x.target.name not in deep:
-            mark(x.value)
-        elif isinstance(x, A.For):
-            mark(x.iter)
-        elif isinstance(x, A.MethodCall) and (x.name in _CALLBACKS or x.name in _QUERIES):
-            mark(x.obj)
-    comp.share_ok |= ok
-    return frozenset(deep), frozenset(touched)
 # result types of string methods on a string receiver: (name, arguments after it)
 _STR_METHOD_TYPES = {("split", 1): "list:str", ("split", 0): "list:str", ("split_rev", 1): "list:str",
                      ("to_upper", 0): "str", ("to_lower", 0): "str", ("sub_string", 1): "str",
                      ("sub_string", 2): "str", ("len", 0): "int", ("index_of", 1): "int",
                      ("index_of", 2): "int", ("contains", 1): "bool", ("starts_with", 1): "bool",
                      ("ends_with", 1): "bool"}
+
+
 _NOCONST = object()
 
 
-def _root_name(node):
-    while isinstance(node, (A.Index, A.Prop)):
-        node = node.obj
-    return node.name if isinstance(node, A.Var) else None
-
-
-def _tail_assigns(s, t):
-    """Is ``s`` an if/else whose every branch ends by storing its value in temporary ``t``?"""
-    if not isinstance(s, P.If) or not s.body or not s.orelse:
-        return False
-    return all(_tail_assigns(b[-1], t) or (isinstance(b[-1], P.Assign) and len(b[-1].targets) == 1 and
-                                          isinstance(b[-1].targets[0], P.Name) and b[-1].targets[0].id == t)
-               for b in (s.body, s.orelse))
-
-
-def _tail_return(s, t):
-    """``s`` (see _tail_assigns) with each final store to ``t`` turned into a return."""
-    def fix(b):
-        last = b[-1]
-        if isinstance(last, P.Assign) and isinstance(last.targets[0], P.Name) and last.targets[0].id == t:
-            return b[:-1] + [P.copy_location(P.Return(last.value), last)]
-        return b[:-1] + [_tail_return(last, t)]
-    return P.copy_location(P.If(s.test, fix(s.body), fix(s.orelse)), s)
-
-
-def assigns(node, name):
-    """Could ``node`` change the variable ``name`` (assignment, method call, by-ref call)?"""
-    if isinstance(node, A.Assign) and _root_name(node.target) == name:
-        return True
-    if isinstance(node, A.MethodCall) and _root_name(node.obj) == name:
-        return True
-    if isinstance(node, A.Call) and node.args and isinstance(node.args[0], A.Var) and node.args[0].name == name:
-        return True
-    if isinstance(node, A.Node):
-        return any(assigns(getattr(node, fl, None), name) for fl in node.fields)
-    if isinstance(node, (list, tuple)):
-        return any(assigns(x, name) for x in node)
-    return False
-
-
-_LOOPS = (A.While, A.Loop, A.DoWhile, A.For, A.Closure)
-
-
-def push_names(node, out):
-    """Names of variables pushed to (``x.push(v)``) in ``node`` outside nested loops."""
-    if isinstance(node, A.MethodCall) and node.name == "push" and isinstance(node.obj, A.Var):
-        out.add(node.obj.name)
-    if isinstance(node, _LOOPS):
-        return out
-    if isinstance(node, A.Node):
-        for fl in node.fields:
-            push_names(getattr(node, fl, None), out)
-    elif isinstance(node, (list, tuple)):
-        for x in node:
-            push_names(x, out)
-    return out
-
-
-def push_sites(node, name):
-    """How many times one run of ``node`` can grow the array variable ``name`` (only
-    by ``name.push(v)``, outside nested loops); None if it may change it otherwise."""
-    if isinstance(node, _LOOPS):
-        return None if mentions(node, name) else 0
-    n = 0
-    if isinstance(node, A.MethodCall):
-        if isinstance(node.obj, A.Var) and node.obj.name == name:
-            if node.name != "push" or len(node.args) != 1:
-                return None
-            n = 1
-        elif _root_name(node.obj) == name:
-            return None
-    elif isinstance(node, A.Assign):
-        root, t = _root_name(node.target), node.target
-        if root == name and not (isinstance(t, A.Index) and isinstance(t.obj, A.Var)):
-            return None
-    elif isinstance(node, A.Call) and node.args and isinstance(node.args[0], A.Var) and node.args[0].name == name:
-        return None
-    if isinstance(node, A.Node):
-        kids = [getattr(node, fl, None) for fl in node.fields]
-    elif isinstance(node, (list, tuple)):
-        kids = node
-    else:
-        return 0
-    for k in kids:
-        m = push_sites(k, name)
-        if m is None:
-            return None
-        n += m
-    return n
-
-
-_COUNTED_MAX = 1_000_000  # longest loop run without a tick (bounded, call-free body)
-
-
-def _cheap(node):
-    """Bounded-cost, call-free expression (constants, variables, arithmetic, indexing)."""
-    if isinstance(node, (A.Const, A.Var)):
-        return type(getattr(node, "value", 0)) in (int, bool, float)
-    if isinstance(node, A.Binary):
-        return node.op in ("+", "-", "*", "/", "%", "&", "|", "^", "<", "<=", ">", ">=", "==", "!=") and \
-            _cheap(node.left) and _cheap(node.right)
-    if isinstance(node, A.Index):
-        return not node.safe and _cheap(node.obj) and _cheap(node.idx)
-    return False
-
-
 _INLINE_DEPTH = 1  # direct calls of small functions are inlined this many levels deep
+
+
 _INLINE_SIZE = 40  # ... if their body has at most this many nodes
-
-
-_GUARDABLE = (A.Var, A.Const, A.Binary, A.Unary, A.Index, A.In, A.ArrayLit, A.MapLit, A.GlobalVar)
-
-
-def _guardable(node):
-    """Expression compiled to straight-line code without calls or nested statements."""
-    if isinstance(node, _GUARDABLE):
-        if isinstance(node, A.Index) and node.safe:
-            return False
-        return all(_guardable(getattr(node, fl)) for fl in node.fields if isinstance(getattr(node, fl), A.Node))
-    if isinstance(node, (list, tuple)):
-        return all(_guardable(x) for x in node)
-    return False
-
-
-def _guardable_stmt(s):
-    if isinstance(s, A.ExprStmt):
-        return _guardable(s.expr)
-    if isinstance(s, A.Let):
-        return s.value is not None and _guardable(s.value)
-    if isinstance(s, A.Assign):
-        return isinstance(s.target, A.Var) and _guardable(s.value)
-    return False
-
-
-def _drops_keys(node, name):
-    """Could ``node`` remove keys from the map variable ``name`` (or replace it)?
-    Element stores ``name[k] = v`` only add or replace."""
-    if isinstance(node, A.Assign) and _root_name(node.target) == name:
-        if not (isinstance(node.target, A.Index) and isinstance(node.target.obj, A.Var)):
-            return True
-    if isinstance(node, A.MethodCall) and _root_name(node.obj) == name:
-        return True
-    if isinstance(node, A.Call) and node.args and isinstance(node.args[0], A.Var) and node.args[0].name == name:
-        return True
-    if isinstance(node, A.Node):
-        return any(_drops_keys(getattr(node, fl, None), name) for fl in node.fields)
-    if isinstance(node, (list, tuple)):
-        return any(_drops_keys(x, name) for x in node)
-    return False
-
-
-def _pure(x):
-    """Python expression of names, constants and arithmetic only (no calls)."""
-    if isinstance(x, (P.Name, P.Constant)):
-        return True
-    if isinstance(x, P.BinOp):
-        return _pure(x.left) and _pure(x.right)
-    if isinstance(x, P.Subscript):  # unchecked typed indexing (statement guard)
-        return _pure(x.value) and _pure(x.slice)
-    return False
-
-
-def _size(node):
-    if isinstance(node, A.Node):
-        return 1 + sum(_size(getattr(node, fl, None)) for fl in node.fields)
-    if isinstance(node, (list, tuple)):
-        return sum(_size(x) for x in node)
-    return 0
-
-
-def r_meet(a, b):
-    if a is None:
-        return b
-    if b is None:
-        return a
-    if a == EMPTY or b == EMPTY:
-        return EMPTY
-    lo, hi = max(a[0], b[0]), min(a[1], b[1])
-    return (lo, hi) if lo <= hi else EMPTY
-
-
-def mentions(node, name):
-    """Does the Rhai AST ``node`` read or write a variable called ``name``?"""
-    if isinstance(node, A.Var):
-        return node.name == name
-    if isinstance(node, A.Node):
-        return any(mentions(getattr(node, fl, None), name) for fl in node.fields)
-    if isinstance(node, (list, tuple)):
-        return any(mentions(x, name) for x in node)
-    return False
-
-
-_SMALL = (1 << 30) - 1  # CPython compares such ints on a fast path
-
-
-def in_i64(calc, r):
-    """Test that the value of ``calc`` (stored into ``r``) is an i64: cheap for small values."""
-    return P.BoolOp(P.Or(), [P.Compare(C(-_SMALL), [P.LtE(), P.LtE()], [calc, C(_SMALL)]),
-                             P.Compare(C(INT_MIN), [P.LtE(), P.LtE()], [N(r), C(INT_MAX)])])
-
-
-def _is_tmp(x):
-    return isinstance(x, P.Name) and x.id.startswith("_t") and x.id[2:].isdigit()
-
-
-def _prop_reads_only(node, name, safe_method):
-    """Is every use of the variable ``name`` in ``node`` a property read ``name.p``
-    (not assigned, no possibly mutating method on it or on its properties, not used by
-    a nested closure)? Then a callback may receive a map of immutable values uncopied."""
-    if isinstance(node, A.Var):
-        return node.name != name
-    if isinstance(node, A.Closure):
-        return not mentions(node, name)
-    if isinstance(node, A.Let) and node.name == name:
-        return False
-    if isinstance(node, A.Assign) and _root_name(node.target) == name:
-        return False
-    if isinstance(node, A.Prop) and isinstance(node.obj, A.Var) and node.obj.name == name:
-        return True
-    if isinstance(node, A.MethodCall) and _root_name(node.obj) == name and not safe_method(node.name):
-        return False
-    if isinstance(node, A.Node):
-        return all(_prop_reads_only(getattr(node, fl, None), name, safe_method) for fl in node.fields)
-    if isinstance(node, (list, tuple)):
-        return all(_prop_reads_only(x, name, safe_method) for x in node)
-    return True
-
-
-def locate(node, pos, full=False):
-    """Give the nodes of ``node`` that have no position yet the Rhai position ``pos``.
-
-    A positioned node's subtree was located by an inner call already, so the walk stops
-    there (nested locates would otherwise be quadratic); ``full`` walks everything, for
-    the module, to catch nodes put into a located subtree afterwards."""
-    line, col = (pos[0], pos[1]) if pos is not None and pos[0] else (1, 0)
-    todo = [node]
-    while todo:
-        n = todo.pop()
-        if "lineno" in n._attributes:
-            if getattr(n, "lineno", None) is not None:
-                if not full:
-                    continue
-            else:
-                n.lineno = line
-                n.col_offset = col
-                n.end_lineno = line
-                n.end_col_offset = col
-        todo.extend(P.iter_child_nodes(n))
-    return node
-
-
-def _depth_k(node):
-    """k for a ``_d + k`` node, else None."""
-    if (isinstance(node, P.BinOp) and isinstance(node.op, P.Add) and isinstance(node.left, P.Name)
-            and node.left.id == "_d" and isinstance(node.right, P.Constant)):
-        return node.right.value
-    return None
-
-
-def _hoist_depth(stmts):
-    """Replace the most frequent ``_d + k`` in ``stmts`` by the local ``_d<k>`` when it occurs
-    at least twice; returns k (the caller assigns ``_d<k>`` first), or None."""
-    sites = []
-    for st in stmts:
-        for n in P.walk(st):
-            for fld in n._fields:
-                v = getattr(n, fld, None)
-                if isinstance(v, list):
-                    sites += [(_depth_k(x), n, fld, i) for i, x in enumerate(v) if _depth_k(x) is not None]
-                elif _depth_k(v) is not None:
-                    sites.append((_depth_k(v), n, fld, None))
-    counts = {}
-    for site in sites:
-        counts[site[0]] = counts.get(site[0], 0) + 1
-    k = max(counts, key=counts.get, default=None)
-    if k is None or counts[k] < 2:
-        return None
-    for kk, n, fld, i in sites:
-        if kk == k:
-            if i is None:
-                setattr(n, fld, N(f"_d{k}"))
-            else:
-                getattr(n, fld)[i] = N(f"_d{k}")
-    return k
-
-
-_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-
-
-def base_case(fd, tys):
-    """For a body ``if p OP c { v } else { ... }`` (p an INT parameter, c an INT constant, v
-    a parameter of an immutable type or a constant): (index of p, OP, c, index of v or
-    (constant,)). Otherwise None."""
-    b = fd.body.stmts
-    if len(b) != 1 or not isinstance(b[0], A.ExprStmt) or not isinstance(b[0].expr, A.If):
-        return None
-    e = b[0].expr
-    cond, then = e.cond, e.then
-    if e.other is None or not isinstance(cond, A.Binary) or cond.op not in _CMP:
-        return None
-    op, left, right = cond.op, cond.left, cond.right
-    if isinstance(left, A.Const):
-        op, left, right = _FLIP[op], right, left
-    if not (isinstance(left, A.Var) and left.name in fd.params and isinstance(right, A.Const)
-            and type(right.value) is int):
-        return None
-    k = fd.params.index(left.name)
-    if tys[k] != "int" or not isinstance(then, A.Block) or len(then.stmts) != 1 \
-            or not isinstance(then.stmts[0], A.ExprStmt):
-        return None
-    v = then.stmts[0].expr
-    if isinstance(v, A.Var) and v.name in fd.params and tys[fd.params.index(v.name)] in ("int", "float", "bool"):
-        return k, op, right.value, fd.params.index(v.name)
-    if isinstance(v, A.Const) and type(v.value) in (int, float, bool, str):
-        return k, op, right.value, (v.value,)
-    return None
 
 
 class VarInfo:
@@ -3047,11 +2481,7 @@ class Compiler:
                     test = call("_swmatch", N(sv), lx)
             if guard is not None:
                 gs, gx = self.cond_expr(f, guard)
-                if gs:
-                    gt = f.tmp()
-                    test = and_(test, P.Subscript(P.Tuple([C(0)], P.Load()), C(0), P.Load()))
-                    # guards with statements: evaluate eagerly inside the test via helper function is complex;
-                    # fall back to a nested evaluation
+                if gs:  # a guard needing statements cannot sit in the if/elif test chain
                     raise ParseError("ExprExpected", "Switch guard is too complex", guard.pos)
                 test = and_(test, gx)
             bs, bv = self.switch_body(f, body, want)

@@ -10,7 +10,7 @@ from . import _runtime as R
 from ._errors import UNCATCHABLE, EvalAltResult, Position, err
 from ._lexer import KEYWORDS, RESERVED_WORDS, SPECIAL_FNS
 from ._runtime import UNB, WB, Ref, fn_not_found, mismatch
-from ._values import INT_MAX, INT_MIN, Char, FnPtr, Range, Shared, timestamp, to_debug, to_string, type_of
+from ._values import Char, FnPtr, Shared, timestamp, to_debug, to_string, type_of
 
 _BASE = {
     "__builtins__": {},

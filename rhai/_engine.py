@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 
 from ._builtins import default_registry
@@ -13,7 +12,7 @@ from ._parser import parse, parse_expression
 from ._registry import ANY, Registry
 from ._runtime import fix_pos
 from ._scope import Scope
-from ._values import INT_MAX, INT_MIN, Char, FnPtr, Range, to_string
+from ._values import INT_MAX, INT_MIN, Char, FnPtr, Range
 
 __all__ = ["Engine", "AST"]
 

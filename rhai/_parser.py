@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from . import _ast as A
-from ._errors import ParseError, Position
-from ._lexer import RESERVED_SYMBOLS, SPECIAL_FNS, Token, tokenize
+from ._errors import ParseError
+from ._lexer import RESERVED_SYMBOLS, SPECIAL_FNS, tokenize
 from ._values import Char
 
 __all__ = ["parse", "Program"]
@@ -412,7 +412,7 @@ class Parser:
                 if type(v) is str and isinstance(obj, A.ArrayLit):
                     raise _perr("MalformedIndexExpr", "Array access expects integer index, not a string", idx.pos)
                 if type(v) is not str:
-                    raise _perr("MalformedIndexExpr", f"Only arrays, object maps and strings can be indexed", idx.pos)
+                    raise _perr("MalformedIndexExpr", "Only arrays, object maps and strings can be indexed", idx.pos)
         if isinstance(obj, A.Const) and type(obj.value) in (float, bool, Char) or (
                 isinstance(obj, A.Const) and obj.value is None):
             raise _perr("MalformedIndexExpr", "Only arrays, object maps and strings can be indexed", obj.pos)

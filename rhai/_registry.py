@@ -5,7 +5,7 @@ See docs/rhai.md, "Adding built-in functions".
 
 from __future__ import annotations
 
-from ._values import Char, FnPtr, Range, StepRange, type_of
+from ._values import type_of
 
 __all__ = ["Registry", "Native", "ANY", "STR", "NUM", "sig_name"]
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import math
 import sys
-from itertools import chain, repeat
 
-from ._errors import EvalAltResult, Position, UNCATCHABLE, err
+from ._errors import Position, err
 from ._registry import sig_name
-from ._values import (INT_MAX, INT_MIN, Char, FnPtr, Range, Shared, StepRange, timestamp, to_debug, to_string,
+from ._values import (INT_MAX, INT_MIN, Char, FnPtr, Range, Shared, StepRange, timestamp, to_string,
                       type_of)
 
 EPS = sys.float_info.epsilon

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 
-from .._errors import err
 from .._runtime import _bounds, _wrap64, arith
 from .._values import INT_MAX, INT_MIN, Range, StepRange, to_string
 

@@ -9,6 +9,7 @@ import pytest
 
 import rhai
 from rhai import _compiler as C
+from rhai import _lattice
 
 VARS = ["a", "b", "c"]
 def val(r, d=0):
@@ -94,6 +95,7 @@ def outcome(src, plain, monkeypatch):
             m.setattr(C.Compiler, "may_share", lambda self, f, n: False)
             m.setattr(C.Compiler, "binds_shared", lambda self, f, n: False)
             m.setattr(C, "map_fields", lambda t: {})
+            m.setattr(_lattice, "map_fields", lambda t: {})
         e = rhai.Engine()
         e.set_max_operations(20000)
         e.on_print(lambda s: None)
