@@ -39,8 +39,6 @@ def _plain_key(k):
 
 # methods that change an array but never an element of it, nor hand one out uncopied
 _QUERIES = frozenset(("len", "is_empty", "contains", "index_of"))
-
-
 _TOP_ONLY = frozenset(("push", "insert", "append", "clear", "truncate", "sort", "reverse", "dedup", "pad"))
 
 
@@ -303,3 +301,15 @@ def base_case(fd, tys):
     if isinstance(v, A.Const) and type(v.value) in (int, float, bool, str):
         return k, op, right.value, (v.value,)
     return None
+
+
+_NONMUT = frozenset(("len", "is_empty", "contains", "index_of", "type_of", "keys", "values", "to_string",
+                     "to_debug", "get", "is_shared"))
+
+
+_RO_METHODS = _NONMUT | {"sub_string", "to_upper", "to_lower", "starts_with", "ends_with", "split", "chars",
+                          "to_int", "to_float", "parse_int", "parse_float", "abs", "sign"}
+
+
+SPECIAL_CALLS = frozenset(("Fn", "call", "curry", "type_of", "print", "debug", "is_def_fn", "is_def_var",
+                           "is_shared", "eval"))

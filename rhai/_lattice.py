@@ -12,8 +12,6 @@ from ._values import INT_MAX, INT_MIN
 # elements, "list:<T>" = array whose elements all have type T; "?" = no value yet
 # (bottom, e.g. the element type of an empty array literal).
 BOT = "?"
-
-
 _SCALAR = frozenset(("int", "str", "bool", "float"))
 
 
@@ -151,3 +149,14 @@ def r_meet(a, b):
         return EMPTY
     lo, hi = max(a[0], b[0]), min(a[1], b[1])
     return (lo, hi) if lo <= hi else EMPTY
+
+
+_GUARD = {"int": "int", "str": "str", "bool": "bool", "float": "float", "map": "dict", "list": "list"}
+
+
+# result types of string methods on a string receiver: (name, arguments after it)
+_STR_METHOD_TYPES = {("split", 1): "list:str", ("split", 0): "list:str", ("split_rev", 1): "list:str",
+                     ("to_upper", 0): "str", ("to_lower", 0): "str", ("sub_string", 1): "str",
+                     ("sub_string", 2): "str", ("len", 0): "int", ("index_of", 1): "int",
+                     ("index_of", 2): "int", ("contains", 1): "bool", ("starts_with", 1): "bool",
+                     ("ends_with", 1): "bool"}

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import ast as P
 
+from . import _ast as A
 from ._values import INT_MAX, INT_MIN
 
 _CMP = {"<": P.Lt, "<=": P.LtE, ">": P.Gt, ">=": P.GtE, "==": P.Eq, "!=": P.NotEq}
-
-
 _CMP_HELPER = {"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge", "==": "_eq", "!=": "_ne"}
 
 
@@ -172,3 +171,11 @@ def _hoist_depth(stmts):
             else:
                 getattr(n, fld)[i] = N(f"_d{k}")
     return k
+
+
+class _Raw(A.Node):
+    __slots__ = ("expr",)
+
+    def __init__(self, expr):
+        self.expr = expr
+        self.pos = None

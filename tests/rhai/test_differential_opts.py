@@ -91,7 +91,7 @@ def prog(r):
 def outcome(src, plain, monkeypatch):
     with monkeypatch.context() as m:
         if plain:
-            m.setattr(C, "_CALLBACKS", frozenset())
+            m.setattr(C.Compiler, "inline_callbacks", False)
             m.setattr(C.Compiler, "may_share", lambda self, f, n: False)
             m.setattr(C.Compiler, "binds_shared", lambda self, f, n: False)
             m.setattr(C, "map_fields", lambda t: {})

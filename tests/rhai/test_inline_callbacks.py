@@ -69,9 +69,9 @@ SCRIPTS = [
 
 
 def outcome(script, inline, **limits):
-    saved = _compiler._CALLBACKS
+    saved = _compiler.Compiler.inline_callbacks
     if not inline:
-        _compiler._CALLBACKS = frozenset()
+        _compiler.Compiler.inline_callbacks = False
     try:
         return ("ok", make_engine(**limits).eval(script))
     except rhai.EvalAltResult as e:
@@ -81,7 +81,7 @@ def outcome(script, inline, **limits):
             e = getattr(e, "inner", None)
         return ("error", chain)
     finally:
-        _compiler._CALLBACKS = saved
+        _compiler.Compiler.inline_callbacks = saved
 
 
 def assert_same(a, b):
