@@ -119,3 +119,20 @@ def test_a_host_function_of_the_same_name_is_still_called():
     e = make_engine()
     e.register_fn("map", lambda a, f: "host", (list, None))
     assert e.eval("[1].map(|x| x)") == "host"
+
+
+def test_hostile_callbacks_in_place_stop_at_the_limits():
+    import time
+
+    heavy = "let a = []; a.pad(200000, 1); a.map(|x| { let s = 0; for i in 0..100 { s += i } s }).len()"
+    e = make_engine(set_max_operations=1_000_000)
+    with pytest.raises(rhai.EvalAltResult) as ei:
+        e.eval(heavy)
+    assert ei.value.kind == "ErrorTooManyOperations" or ei.value.inner.kind == "ErrorTooManyOperations"
+    # a deadline stops a long in-place loop too (the loop checks it every chunk)
+    e = make_engine(set_max_operations=10**12, set_time_limit=0.3)
+    t = time.monotonic()
+    with pytest.raises(rhai.EvalAltResult) as ei:
+        e.eval("let a = []; a.pad(1000000, 1); loop { a = a.map(|x| x + 1).filter(|x| x > 0); }")
+    assert ei.value.kind == "ErrorTerminated"
+    assert time.monotonic() - t < 3
