@@ -133,6 +133,17 @@ class Engine:
         self._debug = fn
         return self
 
+    def parse_json(self, text, has_null=True):
+        """A JSON object as a Rhai map, as the script function ``parse_json`` gives it
+        (same size limits; ``null`` is ``()`` whatever ``has_null`` says)."""
+        from ._builtins.json import parse_json
+        ctx = RunCtx(self)
+        ctx.make_globals()  # (sets up the operation counter the parser charges)
+        try:
+            return _guard(lambda: parse_json(ctx, 0, text))
+        except EvalAltResult as e:
+            raise e.with_traceback(None) from None
+
     def on_progress(self, fn):
         self._on_progress = fn
         return self

@@ -131,3 +131,19 @@ def test_error_hierarchy():
         e.eval("let a = 1;\nlet b = a / 0;")
     assert ei.value.position == (2, 11)
     assert str(ei.value) == "Division by zero: 1 / 0 (line 2, position 11)"
+
+
+def test_engine_parse_json_gives_a_map_with_the_engine_limits():
+    e = rhai.Engine()
+    assert e.parse_json('{"a": 1, "b": [1.5, null, "x"], "c": {"d": true}}') == \
+        {"a": 1, "b": [1.5, None, "x"], "c": {"d": True}}
+    with pytest.raises(rhai.EvalAltResult) as ei:
+        e.parse_json("[1]")
+    assert ei.value.kind == "ErrorMismatchOutputType"
+    with pytest.raises(rhai.EvalAltResult) as ei:
+        e.parse_json("{bad")
+    assert ei.value.kind == "ErrorParsing"
+    e.set_max_string_size(3)
+    with pytest.raises(rhai.EvalAltResult) as ei:
+        e.parse_json('{"a": "abcdef"}')
+    assert ei.value.kind == "ErrorDataTooLarge"
