@@ -51,12 +51,19 @@ def _path(node):
     return (node.name if isinstance(node, A.Var) else None), k
 
 
+def calls_eval(node):
+    """Does ``node`` call ``eval`` (which can change any variable in scope)?"""
+    return any(isinstance(x, A.Call) and x.name == "eval" for x in _walk(node))
+
+
 def share_info(body, comp):
     """Which variables of a function body (nested closures included, names only) may
     hold array/map elements shared with another array instead of copies. Returns
     (deep, touched): names whose elements may change in place or be handed out
     uncopied (not allowed for arrays sharing elements), and names whose own value
     may change in place (not allowed for a variable bound to a shared element)."""
+    if calls_eval(body):
+        return None
     deep, touched = set(), set()
     for x in _walk(body):
         if isinstance(x, A.Assign):

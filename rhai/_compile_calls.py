@@ -141,9 +141,36 @@ class CallsMixin:
         s += self.assign_stmt(f, A.Assign(e.pos, arg, "=", A.Const(e.pos, None)))
         return s, N(t)
 
+    def eval_call(self, f, e):
+        """``eval(text)``: the text runs in this scope. Its variables go in and out through
+        a dict; afterwards nothing is known of them (the unit is compiled without static
+        types, see ``Compiler.unit``)."""
+        s, x = self.expr(f, e.args[0])
+        visible = {}
+        for scope in f.scopes:
+            visible.update(scope)
+        env = f.tmp()
+        keys = sorted(visible)
+        s = s + [assign(env, P.Dict([C(k) for k in keys], [self.read_var(visible[k]) for k in keys]))]
+        consts = tuple(k for k in keys if visible[k].const)
+        r = f.tmp()
+        line, col = (e.pos[0], e.pos[1]) if e.pos is not None else (0, 0)
+        s.append(locate(assign(r, call("_eval", self.depth(f), x, N(env), C(consts), C(f.kind == "main"),
+                                       C(line), C(col))), e.pos))
+        for k in keys:
+            vi = visible[k]
+            if not vi.const:
+                s.append(self.write_var(vi, P.Subscript(N(env), C(k), P.Load()), None))
+                self.note_range(vi.key, None)
+        f.facts = {}
+        f.infacts = frozenset()
+        return s, N(r)
+
     def special_call(self, f, e):
         name = e.name
         n = len(e.args)
+        if name == "eval" and n == 1 and self.native_only(name, n):
+            return self.eval_call(f, e)
         if name == "is_def_var" and n == 1 and isinstance(e.args[0], A.Const) and type(e.args[0].value) is str:
             vname = e.args[0].value
             if f.lookup(vname) is not None:

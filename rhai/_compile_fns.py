@@ -7,7 +7,7 @@ import ast as P
 import sys
 
 from . import _ast as A
-from ._analysis import _size, assigns, has_node, share_info, SPECIAL_CALLS
+from ._analysis import _size, assigns, calls_eval, has_node, share_info, SPECIAL_CALLS
 from ._frames import Fn
 from ._lattice import _GUARD, _INTISH, BOT, EMPTY, islist, ismap, r_hull, tjoin
 from ._pyast import (
@@ -64,10 +64,10 @@ class FunctionsMixin:
         generic copy."""
         key = (fd.name, len(fd.params))
         if not self.typed_fn(key):
-            return [self.unit(lambda: self.script_fn(fd))]
+            return [self.unit(lambda: self.script_fn(fd), typed=not calls_eval(fd.body))]
         ptys = self.fparams.get(key, (BOT,) * key[1])
         redirect = BOT not in ptys  # f_ forwards to g_, so it has a generic body to send back to
-        out = [self.unit(lambda: self.script_fn(fd, "g", ptys, redirect))]
+        out = [self.unit(lambda: self.script_fn(fd, "g", ptys, redirect), typed=not calls_eval(fd.body))]
         guards = []
         for p, t in zip(fd.params, ptys):
             if t == BOT:
@@ -92,7 +92,7 @@ class FunctionsMixin:
                                None, [], [], None, [])
             out.append(locate(P.FunctionDef(pyname, args, [fwd], [], None), fd.pos))
             return out
-        generic = self.unit(lambda: self.script_fn(fd, "h"))
+        generic = self.unit(lambda: self.script_fn(fd, "h"), typed=not calls_eval(fd.body))
         if guards:
             test = and_(*guards)
             for n in P.walk(test):
@@ -152,7 +152,7 @@ class FunctionsMixin:
             return False
         if key not in self.inline_ok:
             self.inline_ok[key] = _size(fd.body) <= _INLINE_SIZE and not has_node(
-                fd.body, (A.Return, A.Closure, A.Try, A.This, A.Break, A.Continue))
+                fd.body, (A.Return, A.Closure, A.Try, A.This, A.Break, A.Continue)) and not calls_eval(fd.body)
         return self.inline_ok[key]
 
     def inline_call(self, f, e, stmts, xs):

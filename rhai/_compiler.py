@@ -11,7 +11,9 @@ from __future__ import annotations
 import ast as P
 
 from . import _ast as A
-from ._analysis import _CALLBACKS, _guardable, _guardable_stmt, _plain_key, assigns, has_node, mentions
+from ._analysis import (
+    _CALLBACKS, _guardable, _guardable_stmt, _plain_key, assigns, calls_eval, has_node, mentions,
+)
 from ._compile_callbacks import CallbacksMixin
 from ._compile_calls import CallsMixin
 from ._compile_flow import ControlFlowMixin
@@ -92,7 +94,7 @@ class Compiler(FunctionsMixin, CallsMixin, CallbacksMixin, ControlFlowMixin):
             body = []
             for key, fd in self.prog.fns.items():
                 body.extend(self.script_fn_variants(fd))
-            main = self.unit(self.main_fn)
+            main = self.unit(self.main_fn, typed=not calls_eval(self.prog.stmts))
             if self.no_fn_types:
                 break
             changed = False
@@ -129,8 +131,10 @@ class Compiler(FunctionsMixin, CallsMixin, CallbacksMixin, ControlFlowMixin):
         locate(mod, None, full=True)
         return mod
 
-    def unit(self, make):
-        """Compile a top-level unit, recompiling if closures discovered shared variables."""
+    def unit(self, make, typed=True):
+        """Compile a top-level unit, recompiling if closures discovered shared variables.
+        ``typed=False`` (a body calling ``eval``, which may change any variable):
+        without static types from the start."""
         saved_defs = len(self.defs)
         saved_anon = self.nanon
         attempt = 0
@@ -139,7 +143,7 @@ class Compiler(FunctionsMixin, CallsMixin, CallbacksMixin, ControlFlowMixin):
             self.dirty = False
             self.seen = {}
             self.rseen = {}
-            if attempt >= 11:  # no convergence: compile without static types (always valid)
+            if attempt >= 11 or not typed:  # no convergence: no static types (always valid)
                 self.no_types = True
             node = make()
             vt = self.vtypes

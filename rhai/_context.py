@@ -147,7 +147,8 @@ class RunCtx:
         self.dyn = dyn if dyn is not None else {}
         self.dyn_const = set(dyn_const)
         self.fn_scope = fn_scope
-        self.program_fns = {}  # (name, arity) -> FnDef, for get_fn_metadata_list
+        self.program_fns = {}  # (name, arity) -> FnDef: get_fn_metadata_list, eval
+        self.globals = None  # the run's globals (make_globals); eval runs its code in a copy
         self.consts = {}
         for k in self.dyn_const:
             if k in self.dyn:
@@ -172,10 +173,79 @@ class RunCtx:
             _getpath=self.getpath, _setpath=self.setpath, _setidx=self.setidx, _getp=self.getp,
             _call=self.call, _callt=self.callt, _callm=self.callm, _callmc=self.callmc,
             _callfp=self.callfp, _callmfp=self.callmfp, _print=self.print_, _debug=self.debug_,
-            _is_def_fn=self.is_def_fn, _is_dyn_var=self.is_dyn_var,
+            _is_def_fn=self.is_def_fn, _is_dyn_var=self.is_dyn_var, _eval=self.eval_,
         )
         g.update(self.make_dispatch())
+        self.globals = g
         return g
+
+    # -------------------------------------------------------------- eval
+    def eval_(self, d, text, env, consts, top, line, col):
+        """``eval(text)`` called with the caller's variables in ``env`` (written back by
+        the caller): the text is compiled (with the script's functions, no new ones) and
+        run in this run's globals, so operations, limits and deadline are shared. Its
+        top-level variables persist: in ``env`` if the caller has them, else (at the
+        script's top level) in the dynamic scope later code reads by name. Errors come
+        wrapped as a call of ``eval``."""
+        if type(text) is not str:
+            raise mismatch("string", type_of(text))
+        self.charge(1 + len(text))  # compiling costs in proportion; checks the deadline too
+        try:
+            return self._eval(d, text, env, consts, top)
+        except EvalAltResult as e:
+            if e.kind == "ErrorParsing":  # the text's syntax error is a runtime error here
+                R.fix_pos(e)
+                raise EvalAltResult("ErrorInFunctionCall", f"{e}\nin call to function 'eval'",
+                                    Position(line, col) if line else Position.NONE,
+                                    function="eval", source="", inner=e) from None
+            raise _wrapat(e, "eval", line, col) from None
+
+    def _eval(self, d, text, env, consts, top):
+        from ._compiler import compile_program
+        from ._parser import Program, parse
+
+        engine = self.engine
+        names = frozenset(self.dyn) | frozenset(env)
+        key = (text, names)
+        cache = self.__dict__.setdefault("eval_cache", {})
+        code = cache.get(key)
+        if code is None:
+            prog = parse(text, **engine._limits())
+            if prog.fns:
+                fd = next(iter(prog.fns.values()))
+                raise err("ErrorParsing", "Function definitions are not allowed in eval", fd.pos)
+            prog = Program(prog.stmts, dict(self.program_fns), text)
+            code = compile_program(
+                prog, engine._registry, strict=engine._strict, scope_names=names,
+                max_variables=engine._max_variables, max_array_size=engine._max_array_size,
+                max_string_size=engine._max_string_size, max_map_size=engine._max_map_size,
+                max_call_levels=engine._max_call_levels)
+            if len(cache) > 64:
+                cache.clear()
+            cache[key] = code
+        g = dict(self.globals)
+        exec(code, g)
+        saved_dyn, saved_const = self.dyn, self.dyn_const
+        self.dyn = {**saved_dyn, **env}
+        self.dyn_const = saved_const | set(consts)
+        try:
+            value, made, made_consts = g["_main"](d + 1)
+        finally:
+            dyn, self.dyn, self.dyn_const = self.dyn, saved_dyn, saved_const
+        for k in env:
+            env[k] = dyn[k]
+        for k in saved_dyn:
+            if k not in env:
+                saved_dyn[k] = dyn[k]
+        for k, v in made.items():
+            v = v.v if type(v) is Shared else v
+            if k in env:
+                env[k] = v
+            elif top:
+                saved_dyn[k] = v
+                if k in made_consts:
+                    self.dyn_const = self.dyn_const | {k}
+        return value
 
     def make_dispatch(self):
         """Cached native dispatch for method calls ``o.f(a…)`` (``_cm0``…``_cm3``) and
