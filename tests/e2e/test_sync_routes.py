@@ -322,3 +322,26 @@ def test_sync_execution_record_keeps_logs(client):
     record = client.get_execution(reply.execution_id).json
     assert record["logs"] == ["one", "two=2"]
     assert record["result"] == 2
+
+
+def test_script_using_the_standard_library_end_to_end(client):
+    # callbacks, string methods, timestamp arithmetic and exit() behind a real route
+    source = """
+        let rows = request.body.split("\\n").filter(|l| l != "").map(|l| {
+            let f = l.split(",");
+            #{ name: f[0], score: parse_int(f[1]) }
+        });
+        let t = timestamp();
+        if (t + 1) - t != 1.0 { throw "timestamp arithmetic"; }
+        let top = rows.filter(|r| r.score >= 10).map(|r| r.name.to_upper());
+        if top.is_empty() { exit(#{ status: 404, body: "nobody" }); }
+        #{ status: 200, body: top.reduce(|s, n| if s == "" { n } else { s + "," + n }, "") }
+    """
+    client.deploy("stdlib-e2e", source, "POST", "/stdlib-e2e")
+    text = {"Content-Type": "text/plain"}
+    reply = client.call("POST", "/stdlib-e2e", body="ada,12\nbob,3\ncyd,40\n", headers=text)
+    assert reply.status == 200, reply
+    assert reply.text == "ADA,CYD"
+    reply = client.call("POST", "/stdlib-e2e", body="bob,3\n", headers=text)
+    assert reply.status == 404, reply
+    assert reply.text == "nobody"
