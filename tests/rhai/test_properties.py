@@ -61,6 +61,8 @@ STATEMENTS = [
     "fn g(n) { if n < 1 { 0 } else { g(n - 1) + 1 } }", "x = g(3);", "let c = |v| v + x;",
     "x = c.call(1);", "while x > 100 { x /= 2; }", "try { throw x; } catch (e) { x = 0; }",
     "switch x { 1 => x = 2, 2..5 => x = 3, _ => () }", "let y = x ?? 5;", "x = a.len();", "loop { break; }",
+    'eval("x += 1");', 'eval("let e = a;");', "a = a.map(|v| v * 2).filter(|v| v > 1);",
+    "let b = a.filter(|v| true); b.push(1);", "for r in a { x += r; }", "m.k = take(x);", "exit(x);",
 ]
 
 
