@@ -263,24 +263,28 @@ class CallsMixin:
             return [], call("_type_of", o)
         if name == "is_shared" and n == 0:
             return [], C(False)
-        if self.inline_callbacks and name in _CALLBACKS and (name, n) not in self.prog.fns:
+        if self.inline_callbacks and name in _CALLBACKS and self.native_only(name, n):
             r = self.inline_callback(f, e, o)
             if r is not None:
                 return r
         stmts, xs = self.args(f, e.args)
         rvi = self.root_var(f, objnode) if objnode is not None else None
         if rvi is not None:
-            if isinstance(objnode, A.Var) and name == "push" and n == 1 and (name, n) not in self.prog.fns:
+            if isinstance(objnode, A.Var) and name == "push" and n == 1 and self.native_only(name, n):
                 self.note_elem(rvi, self.stype(f, e.args[0]), self.srange(f, e.args[0]))
             elif self.mutating(name, n):
                 self.note_mutated(rvi)
+        if (name, n) in self.typed_methods:
+            # typed methods of this name: chosen by type_of(receiver) when the call runs
+            r = call("_callmt", self.depth(f, 1), C(name), o, *xs)
+            return self.with_wb(f, stmts, r, lv)
         if (name, n) in self.prog.fns:
             r = call(self.fn_pyname(name, n), self.depth(f, 1), o, *xs)
             return self.with_wb(f, stmts, r, lv)
         if objnode is not None and self.is_const_var(f, objnode):
             return stmts, call("_callmc", d, C(name), o, *xs)
         # inline fast paths for the hottest natives
-        if name == "push" and n == 1 and isinstance(o, P.Name) and not (("push", 1) in self.prog.fns):
+        if name == "push" and n == 1 and isinstance(o, P.Name) and self.native_only(name, n):
             x = xs[0]
             if not simple(x):
                 t = f.tmp()
@@ -327,7 +331,7 @@ class CallsMixin:
 
     def native_only(self, name, n):
         """Is a call of ``name`` with ``n`` arguments (after the receiver) always a built-in?"""
-        return (name, n) not in self.prog.fns and name not in self.registry.host_names
+        return name not in self.script_names and name not in self.registry.host_names
 
     def str_intrinsic(self, f, e, o, xs, generic):
         """Common string methods as Python's own str operations when the receiver is a
@@ -390,11 +394,11 @@ class CallsMixin:
             if name in reg.byref_names or name in reg.impure_names:
                 return False
             reg = getattr(reg, "parent", None)
-        return name in _RO_METHODS and not any(k[0] == name for k in self.prog.fns)
+        return name in _RO_METHODS and name not in self.script_names
 
     def mutating(self, name, arity):
         """Could a call of ``name`` mutate its first argument / receiver?"""
-        if name in _NONMUT and (name, arity) not in self.prog.fns:
+        if name in _NONMUT and name not in self.script_names:
             for (n, _), nats in self.registry.by_key.items():
                 if n == name and any(not nat.pure or nat.host or nat.by_ref for nat in nats):
                     return True

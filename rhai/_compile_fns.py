@@ -10,6 +10,7 @@ from . import _ast as A
 from ._analysis import _size, assigns, calls_eval, has_node, share_info, SPECIAL_CALLS
 from ._frames import Fn
 from ._lattice import _GUARD, _INTISH, BOT, EMPTY, islist, ismap, r_hull, tjoin
+from ._parser import display_name
 from ._pyast import (
     _CMP, _hoist_depth, _is_tmp, _tail_assigns, _tail_return, and_, assign, attr, C, call,
     ifexp, locate, N, simple, typeis,
@@ -26,6 +27,8 @@ class FunctionsMixin:
 
     @staticmethod
     def fn_pyname(name, arity):
+        if not name.isidentifier():  # a typed method (see _parser.typed_name)
+            name = "".join(c if c.isascii() and c.isalnum() else f"_{ord(c):x}_" for c in name)
         return f"f_{name}_{arity}"
 
     def fn_wrapper(self, f, pyname, params, stmts, fname, pos, this=True):
@@ -132,8 +135,8 @@ class FunctionsMixin:
         pyname = self.fn_pyname(fd.name, len(fd.params))
         if variant == "g":
             self.inline_k[f.fkey] = f.inline_k if f.redirect else 0
-            return self.fn_wrapper(f, "g" + pyname[1:], params, body, fd.name, fd.pos, this=False)
-        return self.fn_wrapper(f, pyname, params, body, fd.name, fd.pos)
+            return self.fn_wrapper(f, "g" + pyname[1:], params, body, display_name(fd.name), fd.pos, this=False)
+        return self.fn_wrapper(f, pyname, params, body, display_name(fd.name), fd.pos)
 
     def maxd(self, k):
         """Largest _d for which code at depth _d + k may run (the limit is a constant)."""

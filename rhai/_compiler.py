@@ -24,6 +24,7 @@ from ._lattice import (
     map_fields, r_add, r_clamp, r_fits, r_hull, r_meet, r_mul, r_neg, r_widen, tjoin, tlist,
     tmap,
 )
+from ._parser import display_name
 from ._pyast import (
     _ARITH_HELPER, _CMP, _CMP_HELPER, _pure, and_, assign, attr, C, call, ifexp, in_i64, is_,
     is_int_const, locate, N, S, simple, typeis,
@@ -40,6 +41,10 @@ class Compiler(FunctionsMixin, CallsMixin, CallbacksMixin, ControlFlowMixin):
                  max_array_size=0, max_string_size=0, max_map_size=0, max_call_levels=None):
         self.max_call_levels = max_call_levels
         self.prog = program
+        # names of script functions, typed methods included (any arity); (name, arity)
+        # of typed methods (see _parser.typed_name)
+        self.script_names = {display_name(k[0]) for k in program.fns}
+        self.typed_methods = {(display_name(k[0]), k[1]) for k in program.fns if display_name(k[0]) != k[0]}
         self.registry = registry
         self.strict = strict
         self.scope_names = set(scope_names)

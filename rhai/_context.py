@@ -9,6 +9,7 @@ from itertools import chain, islice, repeat
 from . import _runtime as R
 from ._errors import UNCATCHABLE, EvalAltResult, Position, err
 from ._lexer import KEYWORDS, RESERVED_WORDS, SPECIAL_FNS
+from ._parser import typed_name
 from ._runtime import UNB, WB, Ref, fn_not_found, mismatch
 from ._values import Char, FnPtr, Shared, timestamp, to_debug, to_string, type_of
 
@@ -173,7 +174,7 @@ class RunCtx:
             _getpath=self.getpath, _setpath=self.setpath, _setidx=self.setidx, _getp=self.getp,
             _call=self.call, _callt=self.callt, _callm=self.callm, _callmc=self.callmc,
             _callfp=self.callfp, _callmfp=self.callmfp, _print=self.print_, _debug=self.debug_,
-            _is_def_fn=self.is_def_fn, _is_dyn_var=self.is_dyn_var, _eval=self.eval_,
+            _is_def_fn=self.is_def_fn, _is_dyn_var=self.is_dyn_var, _eval=self.eval_, _callmt=self.callmt,
         )
         g.update(self.make_dispatch())
         self.globals = g
@@ -634,12 +635,24 @@ class RunCtx:
     def is_def_fn(self, *args):
         if len(args) == 2:
             name, n = args
+            typ = None
         else:
-            _, name, n = args
-            return False
+            typ, name, n = args
+            if type(typ) is not str:
+                raise fn_not_found("is_def_fn", args)
         if type(name) is not str or type(n) is not int:
             raise fn_not_found("is_def_fn", args)
-        return (name, n) in self.fns
+        return (typed_name(name, typ), n) in self.fns
+
+    def callmt(self, d, name, obj, *args):
+        """``obj.name(args)`` where the script has typed methods of that name: the one
+        typed for ``type_of(obj)``, else an untyped script method, else a native."""
+        fn = self.fns.get((typed_name(name, type_of(obj)), len(args)))
+        if fn is None:
+            fn = self.fns.get((name, len(args)))
+        if fn is not None:
+            return fn(d, obj, *args)
+        return self.callm(d - 1, name, obj, *args)
 
     # -------------------------------------------------------------- properties / paths
     def getp(self, o, name):

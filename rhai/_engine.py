@@ -41,7 +41,7 @@ class AST:
         return code
 
     def iter_functions(self):
-        return [(fd.name, list(fd.params)) for fd in self._program.fns.values()]
+        return [(fd.name, list(fd.params)) for fd in self._program.fns.values() if "\0" not in fd.name]
 
 
 def _default_print(text):

@@ -40,6 +40,17 @@ class Program:
         self.source = source
 
 
+def typed_name(name, this_type):
+    """The function-table name of a method typed for ``this_type`` (no script can write
+    it, so plain calls never reach one): ``name\\0type``."""
+    return name if this_type is None else f"{name}\0{this_type}"
+
+
+def display_name(name):
+    """A function-table name as messages show it (a typed method's plain name)."""
+    return name.split("\0", 1)[0]
+
+
 def _perr(kind, msg, pos, **f):
     return ParseError(kind, msg, pos, **f)
 
@@ -240,6 +251,13 @@ class Parser:
         private = bool(self.accept("private"))
         self.next()  # fn
         nt = self.tok
+        this_type = None
+        if nt.kind in ("ID", "STR") and self.toks[self.i + 1].kind == ".":
+            # a typed method: fn int.double() / fn "Type Name".m() (int/float: i64/f64)
+            this_type = {"int": "i64", "float": "f64"}.get(nt.value, nt.value) if nt.kind == "ID" else nt.value
+            self.next()
+            self.next()
+            nt = self.tok
         if nt.kind == "RESERVED":
             raise self.reserved(nt)
         if nt.kind != "ID":
@@ -255,12 +273,12 @@ class Parser:
         self.loop_depth, self.in_fn, self.depth = 0, True, 0
         body = self.block()
         self.loop_depth, self.in_fn, self.depth = saved
-        key = (nt.value, len(params))
+        key = (typed_name(nt.value, this_type), len(params))
         if key in self.fns:
             n = len(params)
             raise _perr("FnDuplicatedDefinition",
                         f"Function {nt.value} with {n} parameter{'s' if n != 1 else ''} already exists", nt.pos)
-        self.fns[key] = A.FnDef(nt.pos, nt.value, params, body, private)
+        self.fns[key] = A.FnDef(nt.pos, key[0], params, body, private)
 
     def count_fn(self, pos):
         self.n_functions += 1

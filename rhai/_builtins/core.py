@@ -18,11 +18,15 @@ def fn_metadata(ctx, d, name=None, arity=None):
     """``get_fn_metadata_list([name[, arity]])``: one map per script function (sorted
     by name and arity): ``name``, ``access``, ``is_anonymous``, ``params``."""
     out = []
-    for (fname, n), fd in sorted(ctx.program_fns.items()):
+    for (key, n), fd in sorted(ctx.program_fns.items()):
+        fname, _, this_type = key.partition("\0")  # a typed method: name\0type
         if (name is not None and fname != name) or (arity is not None and n != arity):
             continue
-        out.append({"name": fname, "access": "private" if fd.private else "public",
-                    "is_anonymous": False, "params": list(fd.params)})
+        meta = {"name": fname, "access": "private" if fd.private else "public",
+                "is_anonymous": False, "params": list(fd.params)}
+        if this_type:
+            meta["this_type"] = this_type
+        out.append(meta)
     return out
 
 
