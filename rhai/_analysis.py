@@ -114,19 +114,21 @@ def _root_name(node):
     return node.name if isinstance(node, A.Var) else None
 
 
+def _changes(x, name):
+    """Is the node ``x`` itself an assignment, method call or call (first argument)
+    that may change the variable ``name``?"""
+    if isinstance(x, A.Assign):
+        return _root_name(x.target) == name
+    if isinstance(x, A.MethodCall):
+        return _root_name(x.obj) == name
+    if isinstance(x, A.Call):
+        return bool(x.args) and isinstance(x.args[0], A.Var) and x.args[0].name == name
+    return False
+
+
 def assigns(node, name):
     """Could ``node`` change the variable ``name`` (assignment, method call, by-ref call)?"""
-    if isinstance(node, A.Assign) and _root_name(node.target) == name:
-        return True
-    if isinstance(node, A.MethodCall) and _root_name(node.obj) == name:
-        return True
-    if isinstance(node, A.Call) and node.args and isinstance(node.args[0], A.Var) and node.args[0].name == name:
-        return True
-    if isinstance(node, A.Node):
-        return any(assigns(getattr(node, fl, None), name) for fl in node.fields)
-    if isinstance(node, (list, tuple)):
-        return any(assigns(x, name) for x in node)
-    return False
+    return any(_changes(x, name) for x in _walk(node))
 
 
 _LOOPS = (A.While, A.Loop, A.DoWhile, A.For, A.Closure)
@@ -222,18 +224,9 @@ def _guardable_stmt(s):
 def _drops_keys(node, name):
     """Could ``node`` remove keys from the map variable ``name`` (or replace it)?
     Element stores ``name[k] = v`` only add or replace."""
-    if isinstance(node, A.Assign) and _root_name(node.target) == name:
-        if not (isinstance(node.target, A.Index) and isinstance(node.target.obj, A.Var)):
-            return True
-    if isinstance(node, A.MethodCall) and _root_name(node.obj) == name:
-        return True
-    if isinstance(node, A.Call) and node.args and isinstance(node.args[0], A.Var) and node.args[0].name == name:
-        return True
-    if isinstance(node, A.Node):
-        return any(_drops_keys(getattr(node, fl, None), name) for fl in node.fields)
-    if isinstance(node, (list, tuple)):
-        return any(_drops_keys(x, name) for x in node)
-    return False
+    return any(_changes(x, name) and not (isinstance(x, A.Assign) and isinstance(x.target, A.Index)
+                                          and isinstance(x.target.obj, A.Var))
+               for x in _walk(node))
 
 
 def _size(node):

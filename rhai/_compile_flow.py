@@ -268,22 +268,19 @@ class ControlFlowMixin:
         f.loops.pop()
         out = s + pre + [assign(t, C(None))]
         head = []
-        if vi.shared:
-            out.append(assign(vi.py, call("_Shared", C(None))))
+
+        def loop_target(v):
+            """The for target binding ``v``: a captured variable is one cell for the whole
+            loop (as in Rhai), set from a temporary at the top of each iteration."""
+            if not v.shared:
+                return S(v.py)
+            out.append(assign(v.py, call("_Shared", C(None))))
             xt = f.tmp()
-            head.append(P.Assign([P.Attribute(N(vi.py), "v", P.Store())], N(xt)))
-            target_x = S(xt)
-        else:
-            target_x = S(vi.py)
+            head.append(P.Assign([P.Attribute(N(v.py), "v", P.Store())], N(xt)))
+            return S(xt)
+        target_x = loop_target(vi)
         if ii is not None:
-            if ii.shared:
-                out.append(assign(ii.py, call("_Shared", C(None))))
-                it2 = f.tmp()
-                head.append(P.Assign([P.Attribute(N(ii.py), "v", P.Store())], N(it2)))
-                target_i = S(it2)
-            else:
-                target_i = S(ii.py)
-            target = P.Tuple([target_i, target_x], P.Store())
+            target = P.Tuple([loop_target(ii), target_x], P.Store())
             it = call("enumerate", it)
         else:
             target = target_x
