@@ -19,6 +19,7 @@ from ._compile_calls import CallsMixin
 from ._compile_flow import ControlFlowMixin
 from ._compile_fns import FunctionsMixin
 from ._errors import ParseError
+from ._frames import VarInfo
 from ._lattice import (
     _INTISH, _SCALAR, _STR_METHOD_TYPES, BOT, elem_of, EMPTY, int_len_range, islist, ismap,
     map_fields, r_add, r_clamp, r_fits, r_hull, r_meet, r_mul, r_neg, r_widen, tjoin, tlist,
@@ -375,7 +376,39 @@ class Compiler(FunctionsMixin, CallsMixin, CallbacksMixin, ControlFlowMixin):
             return self.assign_stmt(f, s)
         if isinstance(s, A.Try):
             return self.try_stmt(f, s, None)
+        if isinstance(s, A.Import):
+            return self.import_stmt(f, s)
         raise AssertionError(s)
+
+    # ---------------------------------------------------------------- modules
+    def import_stmt(self, f, s):
+        """``import path as m``: the module lands in a local no Rhai name can reach
+        (scope key ``m::``), block-scoped like a variable; imported at the top level
+        of the script it is also registered for functions and closures (``_gmod``)."""
+        stmts, x = self.expr(f, s.path)
+        top = f.kind == "main" and len(f.scopes) == 1
+        r = call("_import", self.depth(f), x, C(s.alias if top else None))
+        if s.alias is None:
+            return stmts + [locate(P.Expr(r), s.pos)]
+        vi = VarInfo(s.alias + "::", f.tmp())
+        f.scopes[-1][s.alias + "::"] = vi
+        return stmts + [locate(assign(vi.py, r), s.pos)]
+
+    def module_ref(self, f, path):
+        alias = path[0]
+        for scope in reversed(f.scopes):
+            vi = scope.get(alias + "::")
+            if vi is not None:
+                return N(vi.py)
+        return call("_gmod", C(alias))
+
+    def e_NsVar(self, f, e):
+        return [], call("_nsvar", self.module_ref(f, e.path), C(tuple(e.path)), C(e.name))
+
+    def e_NsCall(self, f, e):
+        stmts, xs = self.args(f, e.args)
+        return stmts, call("_nscall", self.depth(f, 1), self.module_ref(f, e.path), C(tuple(e.path)), C(e.name),
+                           *xs)
 
     def let(self, f, s):
         if s.value is None:

@@ -11,7 +11,7 @@ from ._errors import UNCATCHABLE, EvalAltResult, Position, err
 from ._lexer import KEYWORDS, RESERVED_WORDS, SPECIAL_FNS
 from ._parser import typed_name
 from ._runtime import UNB, WB, Ref, fn_not_found, mismatch
-from ._values import Char, FnPtr, Shared, timestamp, to_debug, to_string, type_of
+from ._values import Char, FnPtr, Shared, module, timestamp, to_debug, to_string, type_of
 
 _BASE = {
     "__builtins__": {},
@@ -109,6 +109,37 @@ def _catch(e):
     return R.catch_value(e)
 
 
+def _submodule(mod, path):
+    for i, name in enumerate(path[1:], 1):
+        sub = mod.subs.get(name)
+        if sub is None:
+            n = "::".join(path[:i + 1])
+            raise err("ErrorModuleNotFound", f"Module not found: {n}", module=n)
+        mod = sub
+    return mod
+
+
+def _nsvar(mod, path, name):
+    """``m::x``: a copy of the module's exported variable."""
+    v = _submodule(mod, path).vars.get(name, _MISSING)
+    if v is _MISSING:
+        n = "::".join(path) + "::" + name
+        raise err("ErrorVariableNotFound", f"Variable not found: {n}", variable=n)
+    return R.cp(v)
+
+
+def _nscall(d, mod, path, name, *args):
+    """``m::f(args)``: the module's public script function (``this`` unbound)."""
+    fn = _submodule(mod, path).fns.get((name, len(args)))
+    if fn is None:
+        raise fn_not_found("::".join(path) + "::" + name, args)
+    r = fn(d, UNB, *args)
+    return r.r if type(r) is WB else r
+
+
+_MISSING = object()
+
+
 def _mkclosure(fn, name, ncells, *cells):
     return FnPtr(name, fn=fn, curry=cells, is_anonymous=True)
 
@@ -150,6 +181,10 @@ class RunCtx:
         self.fn_scope = fn_scope
         self.program_fns = {}  # (name, arity) -> FnDef: get_fn_metadata_list, eval
         self.globals = None  # the run's globals (make_globals); eval runs its code in a copy
+        self.eval_cache = {}  # (text, names in scope) -> code
+        self.modules = {}  # alias -> module imported at the top level (for functions, closures)
+        self.module_cache = {}  # path -> module, each imported once per run
+        self.module_loading = set()  # paths being imported (cycles)
         self.consts = {}
         for k in self.dyn_const:
             if k in self.dyn:
@@ -175,10 +210,89 @@ class RunCtx:
             _call=self.call, _callt=self.callt, _callm=self.callm, _callmc=self.callmc,
             _callfp=self.callfp, _callmfp=self.callmfp, _print=self.print_, _debug=self.debug_,
             _is_def_fn=self.is_def_fn, _is_dyn_var=self.is_dyn_var, _eval=self.eval_, _callmt=self.callmt,
+            _import=self.import_, _gmod=self.gmod, _nsvar=_nsvar, _nscall=_nscall,
         )
         g.update(self.make_dispatch())
         self.globals = g
         return g
+
+    # -------------------------------------------------------------- modules
+    def import_(self, d, path, alias):
+        """``import path [as alias]``: the module, run once per run (its top-level code
+        in its own scope, with this run's operations, limits and deadline)."""
+        if type(path) is not str:
+            raise mismatch("string", type_of(path))
+        loaded = self.module_cache
+        mod = loaded.get(path)
+        if mod is None:
+            if path in self.module_loading:
+                raise err("ErrorInModule", f"Error in module '{path}': cyclic import", module=path)
+            engine = self.engine
+            if engine._max_modules is not None and len(loaded) >= engine._max_modules:
+                raise err("ErrorTooManyModules", "Too many modules imported")
+            resolver = engine._module_resolver
+            source = resolver(path) if resolver is not None else None
+            if type(source) is not str:
+                raise err("ErrorModuleNotFound", f"Module not found: {path}", module=path)
+            self.module_loading.add(path)
+            try:
+                mod = self._load_module(d, path, source)
+            except EvalAltResult as e:
+                if (e.kind in UNCATCHABLE and e.kind != "ErrorParsing") or \
+                        (e.kind == "ErrorInModule" and e.fields.get("module") == path):
+                    raise
+                R.fix_pos(e)
+                raise err("ErrorInModule", f"Error in module '{path}': {e}", module=path, inner=e) from None
+            finally:
+                self.module_loading.discard(path)
+            loaded[path] = mod
+        if alias is not None:
+            self.modules[alias] = mod
+        return mod
+
+    def _load_module(self, d, path, source):
+        from ._compiler import compile_program
+        from ._parser import parse
+
+        engine = self.engine
+        self.charge(1 + len(source))
+        key = (path, source)
+        compiled = engine._modules.get(key)
+        if compiled is None:
+            prog = parse(source, **engine._limits())
+            code = compile_program(
+                prog, engine._registry, strict=engine._strict, max_variables=engine._max_variables,
+                max_array_size=engine._max_array_size, max_string_size=engine._max_string_size,
+                max_map_size=engine._max_map_size, max_call_levels=engine._max_call_levels)
+            compiled = (prog, code)
+            if len(engine._modules) > 256:
+                engine._modules.clear()
+            engine._modules[key] = compiled
+        prog, code = compiled
+        g = dict(self.globals)
+        exec(code, g)
+        saved = (self.dyn, self.dyn_const, self.fns, self.modules)
+        self.dyn, self.dyn_const, self.fns = {}, set(), g["_FNS"]
+        self.modules = {}
+        try:
+            _, top, _ = g["_main"](d + 1)
+        finally:
+            self.dyn, self.dyn_const, self.fns, self.modules = saved
+        subs = {k[:-2]: v for k, v in top.items() if k.endswith("::")}
+        exported = {}
+        for name, alias in prog.exports:
+            if name not in top:
+                raise err("ErrorVariableNotFound", f"Variable not found: {name}", variable=name)
+            v = top[name]
+            exported[alias] = v.v if type(v) is Shared else v
+        fns = {k: g["_FNS"][k] for k, fd in prog.fns.items() if not fd.private}
+        return module(path, exported, fns, subs)
+
+    def gmod(self, alias):
+        mod = self.modules.get(alias)
+        if mod is None:
+            raise err("ErrorModuleNotFound", f"Module not found: {alias}", module=alias)
+        return mod
 
     # -------------------------------------------------------------- eval
     def eval_(self, d, text, env, consts, top, line, col):
@@ -208,7 +322,7 @@ class RunCtx:
         engine = self.engine
         names = frozenset(self.dyn) | frozenset(env)
         key = (text, names)
-        cache = self.__dict__.setdefault("eval_cache", {})
+        cache = self.eval_cache
         code = cache.get(key)
         if code is None:
             prog = parse(text, **engine._limits())
@@ -239,6 +353,8 @@ class RunCtx:
             if k not in env:
                 saved_dyn[k] = dyn[k]
         for k, v in made.items():
+            if k.endswith("::"):  # a module alias: stays in the eval
+                continue
             v = v.v if type(v) is Shared else v
             if k in env:
                 env[k] = v

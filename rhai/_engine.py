@@ -44,6 +44,24 @@ class AST:
         return [(fd.name, list(fd.params)) for fd in self._program.fns.values() if "\0" not in fd.name]
 
 
+class FileModuleResolver:
+    """Module sources from ``<base>/<path>.rhai``; a path leaving ``base`` (``..``,
+    absolute paths, links out) is not found."""
+
+    def __init__(self, base, extension=".rhai"):
+        import os
+        self.base = os.path.realpath(base)
+        self.extension = extension
+
+    def __call__(self, path):
+        import os
+        full = os.path.realpath(os.path.join(self.base, path + self.extension))
+        if not full.startswith(self.base + os.sep) or not os.path.isfile(full):
+            return None
+        with open(full, encoding="utf-8") as fh:
+            return fh.read()
+
+
 def _default_print(text):
     print(text)
 
@@ -64,6 +82,9 @@ class Engine:
         self._max_map_size = 0
         self._max_variables = None
         self._max_functions = None
+        self._max_modules = None
+        self._module_resolver = None  # path -> source text (None: no module can be imported)
+        self._modules = {}  # (path, source) -> compiled module script
         self._strict = False
         self._time_limit = None
         self._on_progress = None
@@ -103,6 +124,18 @@ class Engine:
 
     def set_max_functions(self, n):
         self._max_functions = None if n is None else int(n)
+        return self
+
+    def set_max_modules(self, n):
+        """At most ``n`` different modules imported by one run (``ErrorTooManyModules``)."""
+        self._max_modules = None if n is None else int(n)
+        return self
+
+    def set_module_resolver(self, resolver):
+        """``resolver(path) -> str | None``: the source of the module script ``import path``
+        names (None: ``ErrorModuleNotFound``). Without one, no script can import anything;
+        :class:`FileModuleResolver` reads ``<path>.rhai`` files below a folder."""
+        self._module_resolver = resolver
         return self
 
     def set_strict_variables(self, flag):
@@ -304,6 +337,7 @@ class Engine:
 
 def _finish(ctx, res, scope):
     value, top, consts = res
+    top = {k: v for k, v in top.items() if not k.endswith("::")}  # (module aliases)
     if scope is not None:
         for k, v in ctx.dyn.items():
             if scope.contains(k) and not scope.is_constant(k):

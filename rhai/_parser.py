@@ -32,12 +32,13 @@ _DESCR = {
 
 
 class Program:
-    __slots__ = ("stmts", "fns", "source")
+    __slots__ = ("stmts", "fns", "source", "exports")
 
-    def __init__(self, stmts, fns, source=None):
+    def __init__(self, stmts, fns, source=None, exports=()):
         self.stmts = stmts
         self.fns = fns  # dict (name, arity) -> FnDef
         self.source = source
+        self.exports = list(exports)  # (variable, exported name) of a module script
 
 
 def typed_name(name, this_type):
@@ -70,6 +71,7 @@ class Parser:
         self.max_array_size = max_array_size
         self.max_map_size = max_map_size
         self.fns = {}
+        self.exports = []
         self.n_functions = 0
 
     # ------------------------------------------------------------ helpers
@@ -139,7 +141,7 @@ class Parser:
                 continue
             stmts.append(s)
             self.end_of_statement(s)
-        return Program(stmts, self.fns)
+        return Program(stmts, self.fns, exports=self.exports)
 
     def end_of_statement(self, s, closer="EOF"):
         if self.at(";"):
@@ -187,9 +189,12 @@ class Parser:
             return None
         if k == "try":
             return self.try_stmt()
-        if k in ("import", "export"):
-            raise _perr("WrongExport" if k == "export" else "ModuleUndefined",
-                        "Modules are not supported by this engine", t.pos)
+        if k == "import":
+            return self.import_stmt()
+        if k == "export":
+            if not top:
+                raise _perr("WrongExport", "Export statement can only appear at global level", t.pos)
+            return self.export_stmt()
         if k in BLOCK_STMTS and k != "try":
             e = self.primary()
             s = A.ExprStmt(t.pos, e)
@@ -205,6 +210,42 @@ class Parser:
         if op == "=":
             pass
         return A.ExprStmt(t.pos, expr)
+
+    def import_stmt(self):
+        t = self.next()
+        path = self.expr()
+        alias = None
+        if self.accept("as"):
+            at = self.tok
+            if at.kind != "ID":
+                if at.kind == "RESERVED":
+                    raise self.reserved(at)
+                raise _perr("VariableExpected", "Expecting name of a variable", at.pos)
+            self.next()
+            alias = at.value
+        return A.Import(t.pos, path, alias)
+
+    def export_stmt(self):
+        """``export let x = …;``, ``export const X = …;``, ``export x [as y];``: the
+        variable's final value becomes a member of the module."""
+        t = self.next()
+        if self.at("let") or self.at("const"):
+            s = self.let_stmt()
+            self.exports.append((s.name, s.name))
+            return s
+        nt = self.tok
+        if nt.kind != "ID":
+            raise _perr("VariableExpected", "Expecting name of a variable", nt.pos)
+        self.next()
+        alias = nt.value
+        if self.accept("as"):
+            at = self.tok
+            if at.kind != "ID":
+                raise _perr("VariableExpected", "Expecting name of a variable", at.pos)
+            self.next()
+            alias = at.value
+        self.exports.append((nt.value, alias))
+        return A.ExprStmt(t.pos, A.Const(t.pos, None))
 
     def check_lvalue(self, e, opt):
         base = e
@@ -534,8 +575,17 @@ class Parser:
                 if t.value == "Fn" and len(args) == 1 and isinstance(args[0], A.Const) and type(args[0].value) is str:
                     self.check_fn_name(args[0])
                 return A.Call(p, t.value, args)
-            if self.at("::"):
-                raise _perr("ModuleUndefined", f"Undefined module: {t.value}", p)
+            if self.at("::"):  # m::x, m::f(…), m::sub::f(…)
+                path = [t.value]
+                while self.accept("::"):
+                    nt = self.tok
+                    if nt.kind != "ID":
+                        raise _perr("VariableExpected", "Expecting name of a variable", nt.pos)
+                    self.next()
+                    path.append(nt.value)
+                if self.at("(") or self.at("()"):
+                    return A.NsCall(p, path[:-1], path[-1], self.args())
+                return A.NsVar(p, path[:-1], path[-1])
             if self.at("!") and self.peek().kind in ("(", "()"):
                 raise _perr("MissingSymbol", "'!' calls in the caller's scope are not supported", self.tok.pos)
             return A.Var(p, t.value)

@@ -28,6 +28,23 @@ class Shared:
         self.v = v
 
 
+class module:  # noqa: N801 - the class name is the Rhai type name (type_of)
+    """An imported module script: exported variables, its public functions (by
+    (name, arity), compiled) and the modules it imported (sub-modules)."""
+
+    __slots__ = ("path", "vars", "fns", "subs")
+    rhai_text = "<module>"
+
+    def __init__(self, path, vars, fns, subs):
+        self.path = path
+        self.vars = vars
+        self.fns = fns
+        self.subs = subs
+
+    def __repr__(self):
+        return f"<module {self.path}>"
+
+
 class FnPtr:
     """A Rhai function pointer (``Fn("name")``) or closure (``|x| ...``)."""
 
