@@ -52,8 +52,8 @@ def _path(node):
 
 
 def calls_eval(node):
-    """Does ``node`` call ``eval`` (which can change any variable in scope)?"""
-    return any(isinstance(x, A.Call) and x.name == "eval" for x in _walk(node))
+    """Does ``node`` call ``eval`` or ``f!()`` (which can change any variable in scope)?"""
+    return any((isinstance(x, A.Call) and x.name == "eval") or isinstance(x, A.BangCall) for x in _walk(node))
 
 
 def share_info(body, comp):

@@ -63,6 +63,7 @@ _node("Let", "name", "value", "const")
 _node("Assign", "target", "op", "value")
 _node("ExprStmt", "expr")
 _node("FnDef", "name", "params", "body", "private")
+_node("BangCall", "name", "args")  # foo!(args), call!(fp, args): in the caller's scope
 _node("Import", "path", "alias")  # import <path> [as alias];
 _node("NsVar", "path", "name")  # m::sub::x (path: module alias, then sub-module names)
 _node("NsCall", "path", "name", "args")  # m::sub::f(args)

@@ -141,22 +141,28 @@ class CallsMixin:
         s += self.assign_stmt(f, A.Assign(e.pos, arg, "=", A.Const(e.pos, None)))
         return s, N(t)
 
-    def eval_call(self, f, e):
-        """``eval(text)``: the text runs in this scope. Its variables go in and out through
-        a dict; afterwards nothing is known of them (the unit is compiled without static
-        types, see ``Compiler.unit``)."""
-        s, x = self.expr(f, e.args[0])
+    def e_BangCall(self, f, e):
+        """``foo!(args)`` / ``call!(fp, args)``: a script function run in this scope (it
+        reads and changes this scope's variables; its own declarations end with it).
+        The variables go through a dict, as for ``eval``."""
+        stmts, xs = self.args(f, e.args)
+        return self.scope_call(f, stmts, e, "_callbang", [C(e.name), C(self.scope_consts(f))], xs)
+
+    @staticmethod
+    def scope_consts(f):
+        return tuple(sorted(k for scope in f.scopes for k, vi in scope.items() if vi.const))
+
+    def scope_call(self, f, stmts, e, helper, lead, xs):
+        """Call ``helper(depth, *lead, env, *xs)`` with this scope's visible variables in
+        the dict ``env``, then write them back; nothing is known of them afterwards."""
         visible = {}
         for scope in f.scopes:
-            visible.update(scope)
+            visible.update({k: vi for k, vi in scope.items() if not k.endswith("::")})
         env = f.tmp()
         keys = sorted(visible)
-        s = s + [assign(env, P.Dict([C(k) for k in keys], [self.read_var(visible[k]) for k in keys]))]
-        consts = tuple(k for k in keys if visible[k].const)
+        s = list(stmts) + [assign(env, P.Dict([C(k) for k in keys], [self.read_var(visible[k]) for k in keys]))]
         r = f.tmp()
-        line, col = (e.pos[0], e.pos[1]) if e.pos is not None else (0, 0)
-        s.append(locate(assign(r, call("_eval", self.depth(f), x, N(env), C(consts), C(f.kind == "main"),
-                                       C(line), C(col))), e.pos))
+        s.append(locate(assign(r, call(helper, self.depth(f, 1), *lead, N(env), *xs)), e.pos))
         for k in keys:
             vi = visible[k]
             if not vi.const:
@@ -165,6 +171,19 @@ class CallsMixin:
         f.facts = {}
         f.infacts = frozenset()
         return s, N(r)
+
+    def eval_call(self, f, e):
+        """``eval(text)``: the text runs in this scope. Its variables go in and out through
+        a dict; afterwards nothing is known of them (the unit is compiled without static
+        types, see ``Compiler.unit``)."""
+        s, x = self.expr(f, e.args[0])
+        if not simple(x):
+            t = f.tmp()
+            s = s + [assign(t, x)]
+            x = N(t)
+        consts = self.scope_consts(f)
+        line, col = (e.pos[0], e.pos[1]) if e.pos is not None else (0, 0)
+        return self.scope_call(f, s, e, "_eval", [x], [C(consts), C(f.kind == "main"), C(line), C(col)])
 
     def special_call(self, f, e):
         name = e.name

@@ -210,7 +210,7 @@ class RunCtx:
             _call=self.call, _callt=self.callt, _callm=self.callm, _callmc=self.callmc,
             _callfp=self.callfp, _callmfp=self.callmfp, _print=self.print_, _debug=self.debug_,
             _is_def_fn=self.is_def_fn, _is_dyn_var=self.is_dyn_var, _eval=self.eval_, _callmt=self.callmt,
-            _import=self.import_, _gmod=self.gmod, _nsvar=_nsvar, _nscall=_nscall,
+            _import=self.import_, _gmod=self.gmod, _nsvar=_nsvar, _nscall=_nscall, _callbang=self.callbang,
         )
         g.update(self.make_dispatch())
         self.globals = g
@@ -294,6 +294,35 @@ class RunCtx:
             raise err("ErrorModuleNotFound", f"Module not found: {alias}", module=alias)
         return mod
 
+    # -------------------------------------------------------------- f!()
+    def callbang(self, d, name, consts, env, *args):
+        """``name!(args)``: the script function runs with the caller's variables (``env``,
+        written back by the caller) as the variables it does not declare itself.
+        ``call!(fp, args)`` does the same for a named function pointer."""
+        if name == "call" and args and (name, len(args)) not in self.fns:
+            fp, args = args[0], args[1:]
+            if type(fp) is str:
+                fp = FnPtr(fp)
+            if type(fp) is not FnPtr or fp.fn is not None:
+                raise fn_not_found("call!", (fp,) + args)
+            name, args = fp.name, tuple(fp.curry) + args
+        fn = self.fns.get((name, len(args)))
+        if fn is None:
+            raise fn_not_found(name + "!", args)
+        saved = (self.dyn, self.fn_scope, self.dyn_const)
+        scope = {**self.dyn, **env}
+        self.dyn = self.fn_scope = scope  # reads (_gvf) and writes (_sv) of undeclared names
+        self.dyn_const = self.dyn_const | set(consts)
+        try:
+            r = fn(d, UNB, *args)
+        finally:
+            self.dyn, self.fn_scope, self.dyn_const = saved
+        for k in env:
+            env[k] = scope[k]
+        for k in saved[0]:
+            saved[0][k] = scope[k]
+        return r.r if type(r) is WB else r
+
     # -------------------------------------------------------------- eval
     def eval_(self, d, text, env, consts, top, line, col):
         """``eval(text)`` called with the caller's variables in ``env`` (written back by
@@ -344,7 +373,7 @@ class RunCtx:
         self.dyn = {**saved_dyn, **env}
         self.dyn_const = saved_const | set(consts)
         try:
-            value, made, made_consts = g["_main"](d + 1)
+            value, made, made_consts = g["_main"](d)
         finally:
             dyn, self.dyn, self.dyn_const = self.dyn, saved_dyn, saved_const
         for k in env:

@@ -587,7 +587,8 @@ class Parser:
                     return A.NsCall(p, path[:-1], path[-1], self.args())
                 return A.NsVar(p, path[:-1], path[-1])
             if self.at("!") and self.peek().kind in ("(", "()"):
-                raise _perr("MissingSymbol", "'!' calls in the caller's scope are not supported", self.tok.pos)
+                self.next()
+                return A.BangCall(p, t.value, self.args())
             return A.Var(p, t.value)
         if k == "break":
             self.next()
