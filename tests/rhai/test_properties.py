@@ -63,6 +63,7 @@ STATEMENTS = [
     "switch x { 1 => x = 2, 2..5 => x = 3, _ => () }", "let y = x ?? 5;", "x = a.len();", "loop { break; }",
     'eval("x += 1");', 'eval("let e = a;");', "a = a.map(|v| v * 2).filter(|v| v > 1);",
     "let b = a.filter(|v| true); b.push(1);", "for r in a { x += r; }", "m.k = take(x);", "exit(x);",
+    "x = g!(2);", 'import "nowhere" as q;', "fn int.twice() { this * 2 }", "x = x.twice();",
 ]
 
 
