@@ -28,7 +28,7 @@ from picloud.shared import observe
 from picloud.shared.clock import SystemClock, WallClock
 from picloud.shared.executions import NewExecution
 from picloud.shared.kv import KvEffects, KvReader
-from picloud.shared.http import Receive, Scope, Send, discard_body, send_json, send_response
+from picloud.shared.http import Receive, Scope, Send, answer_then_discard, send_json, send_response
 from picloud.shared.outcome import Outcome, OutcomeKind
 from picloud.shared.protocols import ExecutionWriter, RequestAuthenticator
 
@@ -86,9 +86,9 @@ class Ingress:
         try:
             body = await self._read_body(scope, receive)
         except BodyTooLarge:
-            await _error(send, 413, "body_too_large", f"request body exceeds {self._max_body_bytes} bytes",
-                         execution_id, id_header)
-            await discard_body(receive)
+            message = f"request body exceeds {self._max_body_bytes} bytes"
+            await answer_then_discard(
+                receive, send, lambda held: _error(held, 413, "body_too_large", message, execution_id, id_header))
             return
         request = build_request(scope, match, body)
         if match.route.auth != "none":

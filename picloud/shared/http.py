@@ -58,9 +58,26 @@ async def send_error(send: Send, status: int, kind: str, message: str, headers: 
 # Refusing a body that is too large without reading it makes the server close
 # a socket with unread data, which the kernel answers with a reset: the client
 # (or Caddy in front) then sees a broken pipe instead of our 413. So after
-# answering, read and discard what the client is still sending, within bounds.
+# answering, read and discard what the client is still sending, within bounds;
+# and keep the response open meanwhile (answer_then_discard): once a response is
+# complete, the server may close the connection at once.
 DISCARD_MAX_BYTES = 16 << 20
 DISCARD_MAX_SECONDS = 5.0
+
+
+async def answer_then_discard(receive: Receive, send: Send, respond) -> None:
+    """``await respond(send)`` at once (a client waiting for it gets all of it: the
+    response has a Content-Length), but complete the response only after the rest
+    of the request body has been read and dropped (``discard_body``)."""
+
+    async def held(message: dict) -> None:
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            message = {**message, "more_body": True}
+        await send(message)
+
+    await respond(held)
+    await discard_body(receive)
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 async def discard_body(receive: Receive) -> None:

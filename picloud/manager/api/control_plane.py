@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from picloud.executor.compiler import CompiledCache
-from picloud.shared.http import Receive, Scope, Send, discard_body
+from picloud.shared.http import Receive, Scope, Send, answer_then_discard
 from picloud.store.database import Database, DatabaseUnavailable
 from picloud.store.kv import DEFAULT_MAX_CHAIN_DEPTH
 
@@ -64,9 +64,10 @@ class ControlPlane:
         except Exception:
             log.exception("control plane: %s %s failed", scope["method"], scope["path"])
             response = ApiError(500, "internal", "internal error; see the server log").response()
-        await response.send(send)
         if response.status == 413:
-            await discard_body(receive)
+            await answer_then_discard(receive, send, response.send)
+        else:
+            await response.send(send)
 
     async def _handle(self, scope: Scope, receive: Receive) -> Response:
         path: str = scope["path"]
