@@ -251,7 +251,6 @@ class RunCtx:
         return mod
 
     def _load_module(self, d, path, source):
-        from ._compiler import compile_program
         from ._parser import parse
 
         engine = self.engine
@@ -260,24 +259,12 @@ class RunCtx:
         compiled = engine._modules.get(key)
         if compiled is None:
             prog = parse(source, **engine._limits())
-            code = compile_program(
-                prog, engine._registry, strict=engine._strict, max_variables=engine._max_variables,
-                max_array_size=engine._max_array_size, max_string_size=engine._max_string_size,
-                max_map_size=engine._max_map_size, max_call_levels=engine._max_call_levels)
-            compiled = (prog, code)
+            compiled = (prog, engine._compile_program(prog))
             if len(engine._modules) > 256:
                 engine._modules.clear()
             engine._modules[key] = compiled
         prog, code = compiled
-        g = dict(self.globals)
-        exec(code, g)
-        saved = (self.dyn, self.dyn_const, self.fns, self.modules)
-        self.dyn, self.dyn_const, self.fns = {}, set(), g["_FNS"]
-        self.modules = {}
-        try:
-            _, top, _ = g["_main"](d + 1)
-        finally:
-            self.dyn, self.dyn_const, self.fns, self.modules = saved
+        g, (_, top, _) = self._run_main(code, d + 1, {}, set(), isolated=True)
         subs = {k[:-2]: v for k, v in top.items() if k.endswith("::")}
         exported = {}
         for name, alias in prog.exports:
@@ -287,6 +274,33 @@ class RunCtx:
             exported[alias] = v.v if type(v) is Shared else v
         fns = {k: g["_FNS"][k] for k, fd in prog.fns.items() if not fd.private}
         return module(path, exported, fns, subs)
+
+    def _run_main(self, code, d, dyn, consts, isolated=False):
+        """Run a program's top-level code in a copy of this run's globals (so the
+        operation counter, limits and deadline are shared) with ``dyn``/``consts`` as its
+        dynamic scope; ``isolated`` (a module): with its own function table and module
+        aliases. Returns (its globals, what its ``_main`` returned)."""
+        g = dict(self.globals)
+        exec(code, g)
+        saved = (self.dyn, self.dyn_const, self.fns, self.modules)
+        self.dyn, self.dyn_const = dyn, consts
+        if isolated:
+            self.fns, self.modules = g["_FNS"], {}
+        try:
+            return g, g["_main"](d)
+        finally:
+            self.dyn, self.dyn_const, self.fns, self.modules = saved
+
+    @staticmethod
+    def _write_back(scope, env, dyn):
+        """After code ran with ``scope`` (the dynamic scope ``dyn`` overlaid with the
+        caller's variables ``env``): the values back into both (a caller's variable
+        shadows a dynamic one of the same name)."""
+        for k in env:
+            env[k] = scope[k]
+        for k in dyn:
+            if k not in env:
+                dyn[k] = scope[k]
 
     def gmod(self, alias):
         mod = self.modules.get(alias)
@@ -317,10 +331,7 @@ class RunCtx:
             r = fn(d, UNB, *args)
         finally:
             self.dyn, self.fn_scope, self.dyn_const = saved
-        for k in env:
-            env[k] = scope[k]
-        for k in saved[0]:
-            saved[0][k] = scope[k]
+        self._write_back(scope, env, saved[0])
         return r.r if type(r) is WB else r
 
     # -------------------------------------------------------------- eval
@@ -345,7 +356,6 @@ class RunCtx:
             raise _wrapat(e, "eval", line, col) from None
 
     def _eval(self, d, text, env, consts, top):
-        from ._compiler import compile_program
         from ._parser import Program, parse
 
         engine = self.engine
@@ -358,29 +368,14 @@ class RunCtx:
             if prog.fns:
                 fd = next(iter(prog.fns.values()))
                 raise err("ErrorParsing", "Function definitions are not allowed in eval", fd.pos)
-            prog = Program(prog.stmts, dict(self.program_fns), text)
-            code = compile_program(
-                prog, engine._registry, strict=engine._strict, scope_names=names,
-                max_variables=engine._max_variables, max_array_size=engine._max_array_size,
-                max_string_size=engine._max_string_size, max_map_size=engine._max_map_size,
-                max_call_levels=engine._max_call_levels)
+            code = engine._compile_program(Program(prog.stmts, dict(self.program_fns), text), names)
             if len(cache) > 64:
                 cache.clear()
             cache[key] = code
-        g = dict(self.globals)
-        exec(code, g)
-        saved_dyn, saved_const = self.dyn, self.dyn_const
-        self.dyn = {**saved_dyn, **env}
-        self.dyn_const = saved_const | set(consts)
-        try:
-            value, made, made_consts = g["_main"](d)
-        finally:
-            dyn, self.dyn, self.dyn_const = self.dyn, saved_dyn, saved_const
-        for k in env:
-            env[k] = dyn[k]
-        for k in saved_dyn:
-            if k not in env:
-                saved_dyn[k] = dyn[k]
+        saved_dyn = self.dyn
+        scope = {**saved_dyn, **env}
+        _, (value, made, made_consts) = self._run_main(code, d, scope, self.dyn_const | set(consts))
+        self._write_back(scope, env, saved_dyn)
         for k, v in made.items():
             if k.endswith("::"):  # a module alias: stays in the eval
                 continue

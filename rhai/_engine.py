@@ -30,12 +30,7 @@ class AST:
         key = engine._codegen_key(scope_names)
         code = self._codes.get(key)
         if code is None:
-            code = compile_program(
-                self._program, engine._registry, strict=engine._strict,
-                scope_names=scope_names, max_variables=engine._max_variables,
-                max_array_size=engine._max_array_size, max_string_size=engine._max_string_size,
-                max_map_size=engine._max_map_size, max_call_levels=engine._max_call_levels,
-            )
+            code = engine._compile_program(self._program, scope_names)
             with self._lock:
                 self._codes[key] = code
         return code
@@ -201,6 +196,14 @@ class Engine:
         return dict(max_expr_depth=self._max_expr_depth, max_fn_expr_depth=self._max_fn_expr_depth,
                     max_functions=self._max_functions, max_string_size=self._max_string_size,
                     max_array_size=self._max_array_size, max_map_size=self._max_map_size)
+
+    def _compile_program(self, program, scope_names=()):
+        """A parsed program as a code object, with this engine's settings."""
+        return compile_program(
+            program, self._registry, strict=self._strict, scope_names=scope_names,
+            max_variables=self._max_variables, max_array_size=self._max_array_size,
+            max_string_size=self._max_string_size, max_map_size=self._max_map_size,
+            max_call_levels=self._max_call_levels)
 
     def _codegen_key(self, scope_names):
         return (self._strict, tuple(sorted(scope_names)) if self._strict else (), self._max_variables,

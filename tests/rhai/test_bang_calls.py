@@ -34,3 +34,12 @@ def test_a_plain_call_does_not_see_the_callers_variables():
 ])
 def test_bang_call_errors(src, kind):
     assert error_of(src).kind == kind
+
+
+def test_a_caller_variable_shadowing_a_scope_variable_keeps_the_scope_one_apart():
+    import rhai
+
+    e = rhai.Engine()
+    scope = rhai.Scope().push("x", 1)
+    assert e.eval_with_scope(scope, "fn f() { x += 1 } let r = 0; { let x = 10; f!(); r = x; } r") == 11
+    assert scope.get_value("x") == 1
