@@ -926,22 +926,15 @@ class Compiler(FunctionsMixin, CallsMixin, CallbacksMixin, ControlFlowMixin):
             if op == "+" and checks and ta is None and tb is None:
                 slow = self.str_add(f, a, b, slow)
             return ifexp(and_(*checks, rng), N(r), slow)  # rng always present
-        if op == "%":
+        if op in ("%", "/"):  # Python's // and % equal Rhai's for a >= 0, b > 0
             conds = list(checks)
             if not (is_int_const(a) and a.value >= 0):
                 conds.append(P.Compare(a, [P.GtE()], [C(0)]))
             if not (is_int_const(b) and b.value > 0):
                 conds.append(P.Compare(b, [P.Gt()], [C(0)]))
             test = and_(*conds)
-            return P.BinOp(a, P.Mod(), b) if test is None else ifexp(test, P.BinOp(a, P.Mod(), b), slow)
-        if op == "/":
-            conds = list(checks)
-            if not (is_int_const(a) and a.value >= 0):
-                conds.append(P.Compare(a, [P.GtE()], [C(0)]))
-            if not (is_int_const(b) and b.value > 0):
-                conds.append(P.Compare(b, [P.Gt()], [C(0)]))
-            test = and_(*conds)
-            return P.BinOp(a, P.FloorDiv(), b) if test is None else ifexp(test, P.BinOp(a, P.FloorDiv(), b), slow)
+            fast = P.BinOp(a, P.Mod() if op == "%" else P.FloorDiv(), b)
+            return fast if test is None else ifexp(test, fast, slow)
         if op in ("&", "|", "^"):
             if not checks:
                 return P.BinOp(a, {"&": P.BitAnd, "|": P.BitOr, "^": P.BitXor}[op](), b)

@@ -352,37 +352,34 @@ def all_(ctx, d, a, fp):
     return True
 
 
-def find(ctx, d, a, fp, start=0):
+def _calls_from(ctx, d, a, fp, start):
+    """(index, element, callback result) for the elements from ``start`` on, the
+    callback called with a copy of each; the work is charged up front."""
     start = norm_start(start, len(a))
     charge(ctx, len(a) - start)
     f = caller(ctx, d, fp, 1, 1)
     items = list(a)
     for i in range(start, len(items)):
-        x = items[i]
-        if f(cp(x), i) is True:
+        yield i, items[i], f(cp(items[i]), i)
+
+
+def find(ctx, d, a, fp, start=0):
+    for _, x, r in _calls_from(ctx, d, a, fp, start):
+        if r is True:
             return cp(x)
     return None
 
 
 def find_map(ctx, d, a, fp, start=0):
-    start = norm_start(start, len(a))
-    charge(ctx, len(a) - start)
-    f = caller(ctx, d, fp, 1, 1)
-    items = list(a)
-    for i in range(start, len(items)):
-        r = f(cp(items[i]), i)
+    for _, _, r in _calls_from(ctx, d, a, fp, start):
         if r is not None:
             return r
     return None
 
 
 def index_of_fn(ctx, d, a, fp, start=0):
-    start = norm_start(start, len(a))
-    charge(ctx, len(a) - start)
-    f = caller(ctx, d, fp, 1, 1)
-    items = list(a)
-    for i in range(start, len(items)):
-        if f(cp(items[i]), i) is True:
+    for i, _, r in _calls_from(ctx, d, a, fp, start):
+        if r is True:
             return i
     return -1
 
