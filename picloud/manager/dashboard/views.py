@@ -225,13 +225,21 @@ async def script_rollback(ui: Dashboard, req: PageRequest) -> Reply:
                        f"{result['previous_version']}). Routes run it from the next request on.")
 
 
+async def _delete(ui: Dashboard, req: PageRequest, handler, params: dict, page: str, done: str,
+                  error_page: str | None = None) -> Reply:
+    """DELETE through the API, then back to ``page`` saying ``done`` (on an API error:
+    to ``error_page``, default ``page``, saying why)."""
+    try:
+        await ui.api(handler, params=params, method="DELETE")
+    except ApiError as exc:
+        return ui.redirect(req, error_page or page, f"Error: {exc.message}")
+    return ui.redirect(req, page, done)
+
+
 async def script_delete(ui: Dashboard, req: PageRequest) -> Reply:
     name = req.params["name"]
-    try:
-        await ui.api(scripts_api.delete_script, params={"name": name}, method="DELETE")
-    except ApiError as exc:
-        return ui.redirect(req, f"/scripts/{_quote(name)}", f"Error: {exc.message}")
-    return ui.redirect(req, "/scripts", f"Deleted script {name} and all its versions.")
+    return await _delete(ui, req, scripts_api.delete_script, {"name": name}, "/scripts",
+                         f"Deleted script {name} and all its versions.", error_page=f"/scripts/{_quote(name)}")
 
 
 async def deploy_form(ui: Dashboard, req: PageRequest) -> Reply:
@@ -337,11 +345,8 @@ async def route_create(ui: Dashboard, req: PageRequest) -> Reply:
 
 
 async def route_delete(ui: Dashboard, req: PageRequest) -> Reply:
-    try:
-        await ui.api(routes_api.delete_route, params={"id": req.params["id"]}, method="DELETE")
-    except ApiError as exc:
-        return ui.redirect(req, "/routes", f"Error: {exc.message}")
-    return ui.redirect(req, "/routes", f"Deleted route {req.params['id']}.")
+    rid = req.params["id"]
+    return await _delete(ui, req, routes_api.delete_route, {"id": rid}, "/routes", f"Deleted route {rid}.")
 
 
 # -- executions -----------------------------------------------------------------------------
@@ -464,11 +469,7 @@ async def kv_save(ui: Dashboard, req: PageRequest) -> Reply:
 
 async def kv_delete(ui: Dashboard, req: PageRequest) -> Reply:
     key = req.field("key")
-    try:
-        await ui.api(kv_api.delete_entry, params={"key": key}, method="DELETE")
-    except ApiError as exc:
-        return ui.redirect(req, "/kv", f"Error: {exc.message}")
-    return ui.redirect(req, "/kv", f"Deleted {key}.")
+    return await _delete(ui, req, kv_api.delete_entry, {"key": key}, "/kv", f"Deleted {key}.")
 
 
 # -- triggers ------------------------------------------------------------------------------------
@@ -504,11 +505,8 @@ async def trigger_create(ui: Dashboard, req: PageRequest) -> Reply:
 
 
 async def trigger_delete(ui: Dashboard, req: PageRequest) -> Reply:
-    try:
-        await ui.api(triggers_api.delete, params={"id": req.params["id"]}, method="DELETE")
-    except ApiError as exc:
-        return ui.redirect(req, "/triggers", f"Error: {exc.message}")
-    return ui.redirect(req, "/triggers", f"Deleted trigger {req.params['id']}.")
+    tid = req.params["id"]
+    return await _delete(ui, req, triggers_api.delete, {"id": tid}, "/triggers", f"Deleted trigger {tid}.")
 
 
 # -- schedules -------------------------------------------------------------------------------------
@@ -547,8 +545,6 @@ async def schedule_toggle(ui: Dashboard, req: PageRequest) -> Reply:
 
 
 async def schedule_delete(ui: Dashboard, req: PageRequest) -> Reply:
-    try:
-        await ui.api(schedules_api.delete_schedule, params={"id": req.params["id"]}, method="DELETE")
-    except ApiError as exc:
-        return ui.redirect(req, "/schedules", f"Error: {exc.message}")
-    return ui.redirect(req, "/schedules", f"Deleted schedule {req.params['id']}.")
+    sid = req.params["id"]
+    return await _delete(ui, req, schedules_api.delete_schedule, {"id": sid}, "/schedules",
+                         f"Deleted schedule {sid}.")
