@@ -131,13 +131,10 @@ def extract(a, start, length=None):
 
 
 def split(a, i):
-    n = len(a)
+    """Cut ``a`` at ``i`` (negative: from the end), returning the tail (a list, or a
+    bytearray for a blob: the slice keeps the type)."""
     if i < 0:
-        i += n
-        if i < 0:
-            i = 0
-    if i >= n:
-        return []
+        i = max(0, i + len(a))
     tail = a[i:]
     del a[i:]
     return tail

@@ -6,7 +6,10 @@ import struct
 
 from .._values import Char, Range
 from ._util import charge, norm_start, range_start_len, want_arr
-from .arrays import _start_len, chop, truncate  # same on bytearrays as on lists
+# the same on bytearrays as on lists
+from .arrays import _start_len, chop, split, splice, truncate
+from .arrays import drain_range as drain
+from .arrays import retain_range as retain
 
 B = bytearray
 I = int
@@ -91,39 +94,6 @@ def pad(ctx, d, b, n, v):
 def extract(b, start, length=None):
     s, e = _start_len(b, start, length)
     return bytearray(b[s:e])
-
-
-def split(b, i):
-    n = len(b)
-    if i < 0:
-        i = max(0, i + n)
-    if i >= n:
-        return bytearray()
-    tail = b[i:]
-    del b[i:]
-    return tail
-
-
-def splice(b, start, length, repl=None):
-    if repl is None:
-        repl = length
-        length = None
-    s, e = _start_len(b, start, length)
-    b[s:e] = repl
-
-
-def drain(b, start, length=None):
-    s, e = _start_len(b, start, length)
-    r = b[s:e]
-    del b[s:e]
-    return r
-
-
-def retain(b, start, length=None):
-    s, e = _start_len(b, start, length)
-    r = b[:s] + b[e:]
-    b[:] = b[s:e]
-    return r
 
 
 def contains(b, v):
