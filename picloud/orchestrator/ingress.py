@@ -28,7 +28,9 @@ from picloud.shared import observe
 from picloud.shared.clock import SystemClock, WallClock
 from picloud.shared.executions import NewExecution
 from picloud.shared.kv import KvEffects, KvReader
-from picloud.shared.http import Receive, Scope, Send, answer_then_discard, send_json, send_response
+from picloud.shared.http import (
+    BodyTooLarge, Receive, Scope, Send, answer_then_discard, read_body, send_json, send_response,
+)
 from picloud.shared.outcome import Outcome, OutcomeKind
 from picloud.shared.protocols import ExecutionWriter, RequestAuthenticator
 
@@ -41,10 +43,6 @@ DEFAULT_MAX_BODY_BYTES = 1 << 20
 EXTRA_WAIT_SECONDS = 2.0  # the ingress waits timeout + this, then answers 504
 MAX_STORED_RESULT_CHARS = 64 * 1024
 RETRY_AFTER_SECONDS = b"1"
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 class Ingress:
@@ -118,20 +116,7 @@ class Ingress:
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > self._max_body_bytes:
                 raise BodyTooLarge()
-        chunks = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self._max_body_bytes:
-                raise BodyTooLarge()
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        return b"".join(chunks)
+        return await read_body(receive, self._max_body_bytes)
 
     # -- sync ------------------------------------------------------------------
 

@@ -65,6 +65,29 @@ DISCARD_MAX_BYTES = 16 << 20
 DISCARD_MAX_SECONDS = 5.0
 
 
+class BodyTooLarge(Exception):
+    """A request body over the limit it was read with."""
+
+
+async def read_body(receive: Receive, limit: int) -> bytes:
+    """The whole request body (what came before a disconnect), or BodyTooLarge as
+    soon as it passes ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge()
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
 async def answer_then_discard(receive: Receive, send: Send, respond) -> None:
     """``await respond(send)`` at once (a client waiting for it gets all of it: the
     response has a Content-Length), but complete the response only after the rest

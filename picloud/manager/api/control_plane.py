@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from picloud.executor.compiler import CompiledCache
-from picloud.shared.http import Receive, Scope, Send, answer_then_discard
+from picloud.shared.http import BodyTooLarge, Receive, Scope, Send, answer_then_discard, read_body
 from picloud.store.database import Database, DatabaseUnavailable
 from picloud.store.kv import DEFAULT_MAX_CHAIN_DEPTH
 
@@ -94,17 +94,7 @@ async def _read_body(headers: dict[str, str], receive: Receive) -> bytes:
     declared = headers.get("content-length")
     if declared is not None and declared.strip().isdigit() and int(declared) > MAX_BODY_BYTES:
         raise _too_large()
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise _too_large()
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+    try:
+        return await read_body(receive, MAX_BODY_BYTES)
+    except BodyTooLarge:
+        raise _too_large() from None

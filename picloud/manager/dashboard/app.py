@@ -19,15 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import jinja2
 
 from picloud import __version__
 from picloud.executor.compiler import CompiledCache
 from picloud.manager.api.context import Context
-from picloud.manager.api.responses import ApiError
 from picloud.manager.api.router import Request
 from picloud.manager.auth import SESSION_COOKIE, Authenticator, Principal, token_from_scope
-from picloud.shared.http import Receive, Scope, Send
+from picloud.shared.http import BodyTooLarge, Receive, Scope, Send, read_body
 from picloud.shared.paths import Segment, match, parse_template
 from picloud.store.database import Database, DatabaseUnavailable
 from picloud.store.kv import DEFAULT_MAX_CHAIN_DEPTH
@@ -299,20 +297,10 @@ def _parse_query(raw: bytes) -> dict[str, str]:
 
 async def _read_form(scope: Scope, receive: Receive) -> dict[str, list[str]]:
     content_type = (session.header(scope, b"content-type") or "").split(";")[0].strip().lower()
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_FORM_BYTES:
-            raise FormError(f"The form is too large (limit {MAX_FORM_BYTES} bytes).")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    body = b"".join(chunks)
+    try:
+        body = await read_body(receive, MAX_FORM_BYTES)
+    except BodyTooLarge:
+        raise FormError(f"The form is too large (limit {MAX_FORM_BYTES} bytes).") from None
     if content_type != "application/x-www-form-urlencoded":
         if not body:
             return {}
