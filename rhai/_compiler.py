@@ -993,14 +993,7 @@ class Compiler(FunctionsMixin, CallsMixin, CallbacksMixin, ControlFlowMixin):
         typed_int = e.op in ("+", "-", "*") and self.stype(f, e.left) == "int" and self.stype(f, e.right) == "int" \
             and not r_fits(self.binop_range(e.op, self.srange(f, e.left), self.srange(f, e.right)))
         if (e.op == "+" and self.stype(f, e) == "str") or typed_int:
-            for x in (a, b):
-                if not simple(x):
-                    t = f.tmp()
-                    stmts = stmts + [assign(t, x)]
-                    if x is a:
-                        a = N(t)
-                    else:
-                        b = N(t)
+            stmts, (a, b) = self.hoist(f, stmts, [a, b])
         return stmts, self.binop_expr(f, e.op, a, b, ta=self.stype(f, e.left), tb=self.stype(f, e.right),
                                       ra=self.srange(f, e.left), rb=self.srange(f, e.right))
 
@@ -1096,14 +1089,7 @@ class Compiler(FunctionsMixin, CallsMixin, CallbacksMixin, ControlFlowMixin):
         stmts, (o, i) = self.seq(f, [e.obj, e.idx])
         oty, ity = self.stype(f, e.obj), self.stype(f, e.idx)
         if (islist(oty) and (ity == "int" or is_int_const(i))) or ismap(oty):
-            for x in (o, i):
-                if not simple(x):
-                    t = f.tmp()
-                    stmts = stmts + [assign(t, x)]
-                    if x is o:
-                        o = N(t)
-                    else:
-                        i = N(t)
+            stmts, (o, i) = self.hoist(f, stmts, [o, i])
         if ismap(oty):
             if ity == "str" or (isinstance(i, P.Constant) and type(i.value) is str):
                 return stmts, call(attr(o, "get"), i)

@@ -206,7 +206,7 @@ def _charge_sort(ctx, n):
         charge(ctx, n * max(1, n.bit_length()))
 
 
-def sort(ctx, d, a):
+def sort(ctx, d, a, reverse=False):
     if len(a) < 2:
         if a:
             _check_sortable(a)
@@ -214,18 +214,11 @@ def sort(ctx, d, a):
     t = _check_sortable(a)
     _charge_sort(ctx, len(a))
     if t is not type(None):
-        a.sort()
+        a.sort(reverse=reverse)
 
 
 def sort_desc(ctx, d, a):
-    if len(a) < 2:
-        if a:
-            _check_sortable(a)
-        return
-    t = _check_sortable(a)
-    _charge_sort(ctx, len(a))
-    if t is not type(None):
-        a.sort(reverse=True)
+    sort(ctx, d, a, reverse=True)
 
 
 def _cmp_key(ctx, d, fp):
