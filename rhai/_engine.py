@@ -208,7 +208,7 @@ class Engine:
     def _codegen_key(self, scope_names):
         return (self._strict, tuple(sorted(scope_names)) if self._strict else (), self._max_variables,
                 self._max_array_size, self._max_string_size, self._max_map_size, self._max_call_levels,
-                frozenset(self._registry.byref_names), frozenset(self._registry.host_names))
+                self._registry.codegen_names)
 
     def compile(self, script, scope=None):
         prog = _guard(lambda: parse(script, **self._limits()))

@@ -51,6 +51,7 @@ class Registry:
             self.byref_names |= parent.byref_names
             self.impure_names |= parent.impure_names
             self.host_names |= parent.host_names
+        self.codegen_names = (frozenset(self.byref_names), frozenset(self.host_names))
 
     def register(self, name, types, fn, *, pure=True, by_ref=False, ctx=False, host=False, first=False):
         types = tuple(t if t is None or type(t) is tuple else t for t in types)
@@ -66,6 +67,9 @@ class Registry:
             self.impure_names.add(name)
         if host:
             self.host_names.add(name)
+        # what compiled code depends on (part of the AST code cache key), frozen here
+        # rather than at every run
+        self.codegen_names = (frozenset(self.byref_names), frozenset(self.host_names))
         self.cache.clear()
         return nat
 
