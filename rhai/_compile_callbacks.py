@@ -65,10 +65,10 @@ class CallbacksMixin:
         fname = cx.args[1].value  # errors name the closure as a call of it would
         res = f.tmp()
         slow = cs + [assign(res, call("_callm", self.depth(f), C(name), N(src), cx, *extra))]
-        fast = self.callback_loop(f, e, clo, src, res, extra)
+        fast, vty = self.callback_loop(f, e, clo, src, res, extra)
         oty = self.stype(f, e.obj)
         if islist(oty):  # (any other receiver type: unknown result)
-            rty = {"map": tlist(self.cb_tail), "filter": oty, "some": "bool", "all": "bool"}.get(name)
+            rty = {"map": tlist(vty), "filter": oty, "some": "bool", "all": "bool"}.get(name)
             self.ntypes[(id(e), f.variant, f.cb)] = rty
         handler = P.ExceptHandler(N("_E"), "_e", [P.Raise(call("_wrapat", N("_e"), C(fname), C(line), C(col)),
                                                             None)])
@@ -116,7 +116,8 @@ class CallbacksMixin:
         return True
 
     def callback_loop(self, f, e, clo, src, res, extra):
-        """The loop of an inlined callback over the array in ``src``, result in ``res``."""
+        """The loop of an inlined callback over the array in ``src``, result in ``res``;
+        and the static type of the closure body's value."""
         name = e.name
         objnode = e.obj
         oty = self.stype(f, objnode)
@@ -138,7 +139,7 @@ class CallbacksMixin:
             ivi = f.declare(i, f.key(clo, i), ty="int") if i is not None else None
             bs, val = self.block_value(f, clo.body, True)
             last = clo.body.stmts[-1].expr if clo.body.stmts and isinstance(clo.body.stmts[-1], A.ExprStmt) else None
-            self.cb_tail = f.tail if last is not None else None
+            vty = f.tail if last is not None else None
             if last is not None:
                 val = self.copy_if_alias(f, last, val)
         finally:
@@ -179,7 +180,7 @@ class CallbacksMixin:
         out = pre + [P.For(S(ch), call("_chunks", N(src)), [inner, P.Break()], [], None)]
         if name == "reduce":
             out.append(assign(res, N(avi.py)))
-        return out
+        return out, vty
 
     def e_Closure(self, f, e, snapshot=False):
         g = Fn(self, "closure", parent=f)
